@@ -1,0 +1,1 @@
+"""Incidents: the canonical model, the curated data set, importers, the store and queries."""

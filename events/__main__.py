@@ -1,0 +1,181 @@
+"""Command line: `python -m events import|list|info` (see `python -m events --help`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from events import model, query, store
+
+EPILOG = """examples:
+  python -m events import acled_iraq.csv --store atlas.gpkg --rejects rejects.csv
+  python -m events list --from 2014-06-01 --to 2017-10-31 --place Hawija --format csv
+  python -m events info --store atlas.gpkg --json
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m events", description="Kirkuk incident atlas: data tools.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    imp = sub.add_parser("import", help="import an ACLED / UCDP GED / GTD / CSV / GeoJSON file into the store",
+                         description="Read a file, validate every row and store the accepted ones in one "
+                                     "transaction (all of it or nothing). Rows already in the store are "
+                                     "updated, not duplicated. Exit 0 when the file was read, even with "
+                                     "rejected rows; non-zero with a one-line error when it could not be.")
+    imp.add_argument("path", help="file to import")
+    imp.add_argument("--source", default="auto", choices=["auto", "acled", "ucdp", "gtd", "table", "features"],
+                     help="what the file is (default: detected from its header)")
+    imp.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    imp.add_argument("--rejects", metavar="FILE", help="write the rejects report (row, field, value, reason) as CSV")
+    imp.add_argument("--json", action="store_true", help="print one JSON object: accepted, rejected, source, ...")
+
+    lst = sub.add_parser("list", help="print the incidents matching filters",
+                         description="Print incidents in the canonical columns. Without --store: the curated "
+                                     "default data set.")
+    lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    _add_filters(lst)
+    lst.add_argument("--format", default="csv", choices=["csv", "geojson", "json"], help="output format")
+    lst.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+
+    inf = sub.add_parser("info", help="counts, date range and data version",
+                         description="Counts, date range, datasets and data version of a store "
+                                     "(without --store: the curated data set).")
+    inf.add_argument("--store", help="GeoPackage store")
+    inf.add_argument("--json", action="store_true", help="print JSON")
+    return p
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="start", metavar="DATE", help="window start, YYYY-MM-DD (interval overlap)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="window end, YYYY-MM-DD")
+    p.add_argument("--type", dest="event_types", action="append", metavar="T",
+                   help="ACLED event type (repeatable), e.g. 'Battles'")
+    p.add_argument("--place", dest="places", action="append", metavar="NAME",
+                   help="place, district or sub-district name, English or Arabic (repeatable)")
+    p.add_argument("--actor", dest="actors", action="append", metavar="NAME", help="actor name (repeatable)")
+    p.add_argument("--min-killed", type=int, metavar="N", help="at least N killed (highest reported figure)")
+    p.add_argument("--text", metavar="WORDS", help="free text search, English or Arabic")
+
+
+def filters_from(args: argparse.Namespace) -> dict:
+    """The query filters named on the command line (shared with `python -m geo`)."""
+    out = {}
+    for key in ("start", "end", "event_types", "places", "actors", "min_killed", "text"):
+        value = getattr(args, key, None)
+        if value is not None:
+            out[key] = value
+    for key in ("start", "end"):
+        if key in out:
+            try:
+                out[key] = pd.Timestamp(out[key])
+            except ValueError:
+                raise SystemExit(f"error: --{'from' if key == 'start' else 'to'} {out[key]!r} is not a date "
+                                 "(expected YYYY-MM-DD)") from None
+    unknown = [t for t in out.get("event_types", []) if t not in model.EVENT_TYPES]
+    if unknown:
+        raise SystemExit(f"error: unknown event type {unknown[0]!r}; one of: {', '.join(model.EVENT_TYPES)}")
+    return out
+
+
+def load_incidents(store_path: str | None):
+    """The store's incidents, or the curated data set when no store is named."""
+    if store_path:
+        return store.load(store_path)
+    from events.curated import load_curated
+    return load_curated()
+
+
+def _cmd_import(args) -> int:
+    from events import importers
+    path = Path(args.path)
+    try:
+        summary = store.import_file(args.store, path, source=args.source, geocoder=_geocoder())
+    except (importers.ImportFailure, store.StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if args.rejects:
+        summary.rejects.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        print(f"{path.name}: read {summary.rows_read} rows as {summary.source}; accepted {summary.accepted} "
+              f"({summary.new} new, {summary.updated} updated), rejected {summary.rejected}"
+              f"{' (report: ' + args.rejects + ')' if args.rejects and summary.rejected else ''}.")
+        if summary.rejected and not args.rejects:
+            head = summary.rejects.head(5)
+            for r in head.itertuples(index=False):
+                print(f"  row {r.row}, {r.field} = {r.value!r}: {r.reason}")
+            if len(summary.rejects) > len(head):
+                print(f"  ... {len(summary.rejects) - len(head)} more; use --rejects FILE for the full report")
+    return 0
+
+
+def _geocoder():
+    """The place-name geocoder for tables without coordinates, when the geo package is present."""
+    try:
+        from geo.gazetteer import geocode
+    except ImportError:
+        return None
+    return geocode
+
+
+def _cmd_list(args) -> int:
+    frame = load_incidents(args.store)
+    selected = query.select(frame, **filters_from(args))
+    text = _render(selected, args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _render(frame, fmt: str) -> str:
+    records = model.to_records(frame)
+    if fmt == "csv":
+        return records.to_csv(index=False, lineterminator="\n")
+    if fmt == "json":
+        return records.to_json(orient="records", force_ascii=False, indent=1) + "\n"
+    return frame.assign(**{c: records[c] for c in model.DATE_COLUMNS}).to_json(
+        drop_id=True, ensure_ascii=False, na="drop") + "\n"
+
+
+def _cmd_info(args) -> int:
+    if args.store:
+        facts = store.info(args.store)
+    else:
+        frame = load_incidents(None)
+        facts = {"store": None, "incidents": len(frame),
+                 "date_min": frame["date_start"].min().strftime("%Y-%m-%d"),
+                 "date_max": frame["date_end"].max().strftime("%Y-%m-%d"),
+                 "by_dataset": frame["source_dataset"].value_counts().to_dict(),
+                 "data_version": store.curated_version()}
+    if args.json:
+        print(json.dumps(facts, ensure_ascii=False, default=str))
+    else:
+        for key, value in facts.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"import": _cmd_import, "list": _cmd_list, "info": _cmd_info}[args.command](args)
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""The canonical incident table: its columns, allowed values, normalisation and validation.
+
+Every source (the curated set, ACLED, UCDP GED, GTD, a user's CSV or GeoJSON) is turned into
+one GeoDataFrame in EPSG:4326 with the columns below, in this order. `normalise` fills what can
+be derived honestly (a one-day event's end date, a single casualty figure into low/best/high,
+the point geometry); `validate` splits a frame into accepted rows and a rejects report naming the
+row, field, value and reason. Nothing is guessed: an unknown figure stays empty, never zero.
+
+Field reference (also in docs/schema.md):
+
+identity
+  incident_id     str, unique and stable. Curated rows: ``cur-YYYY-NNN``; imported rows:
+                  ``<source_dataset>:<source_id>`` so re-importing the same row cannot duplicate it.
+  source_dataset  str: ``curated``, ``acled``, ``ucdp``, ``gtd`` or the user file's name.
+  source_id       str: the source's own id (ACLED ``event_id_cnty``, UCDP ``id``, GTD ``eventid``).
+time
+  date_start, date_end  dates (datetime64, midnight); an interval, both equal for a one-day event.
+  date_precision  ``day`` | ``week`` | ``month`` | ``year``: how well the source knows the date.
+                  An event known to the month spans that whole month in date_start..date_end.
+place
+  place, place_ar  name as given; Arabic name where known.
+  admin1, admin2, admin3  governorate, district, sub-district (from the boundaries in use).
+  lat, lon        WGS84 degrees of the point drawn.
+  geo_precision   1 exact place | 2 near a named place (within ~25 km) | 3 district | 4 governorate.
+what
+  event_type, sub_event_type  ACLED's taxonomy, see EVENT_TYPES (6 types, 25 sub-types).
+  target          who or what was attacked, see TARGETS (``;``-separated when several).
+  actor1, actor2  the main actors as the source names them.
+harm
+  killed_low, killed_best, killed_high  nullable integers; low <= best <= high. One reported
+                  figure fills all three; conflicting reports are kept as the range.
+  wounded         nullable integer (best or only reported figure); wounded_low / wounded_high keep
+                  conflicting wounded figures as a range.
+provenance
+  sources         JSON array of citations ``{"title", "publisher", "url", "date"}``; at least one
+                  with a title, publisher or URL.
+  notes           free text, any language.
+  confidence      ``high`` | ``medium`` | ``low``: how sure we are of the record as a whole.
+  original        JSON object of the source row's own values that the canonical columns do not
+                  carry verbatim (precision codes, original type names, ...), so nothing is lost.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+CRS = "EPSG:4326"
+
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": (
+        "Armed clash",
+        "Government regains territory",
+        "Non-state actor overtakes territory",
+    ),
+    "Explosions/Remote violence": (
+        "Chemical weapon",
+        "Air/drone strike",
+        "Suicide bomb",
+        "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED",
+        "Grenade",
+    ),
+    "Violence against civilians": (
+        "Sexual violence",
+        "Attack",
+        "Abduction/forced disappearance",
+    ),
+    "Protests": (
+        "Peaceful protest",
+        "Protest with intervention",
+        "Excessive force against protesters",
+    ),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Strategic developments": (
+        "Agreement",
+        "Arrests",
+        "Change to group/activity",
+        "Disrupted weapons use",
+        "Headquarters or base established",
+        "Looting/property destruction",
+        "Non-violent transfer of territory",
+        "Other",
+    ),
+}
+SUB_EVENT_TYPES: dict[str, str] = {sub: t for t, subs in EVENT_TYPES.items() for sub in subs}
+
+DATE_PRECISIONS = ("day", "week", "month", "year")
+GEO_PRECISIONS = {1: "exact place", 2: "near a named place (within ~25 km)", 3: "district", 4: "governorate"}
+CONFIDENCE = ("high", "medium", "low")
+TARGETS = (
+    "police", "federal police", "army", "peshmerga", "pmf", "security forces", "civilians",
+    "oil infrastructure", "energy infrastructure", "officials", "coalition forces", "insurgents",
+    "protesters", "political party", "religious site", "journalists", "other",
+)
+
+COLUMNS: tuple[str, ...] = (
+    "incident_id", "source_dataset", "source_id",
+    "date_start", "date_end", "date_precision",
+    "place", "place_ar", "admin1", "admin2", "admin3", "lat", "lon", "geo_precision",
+    "event_type", "sub_event_type", "target", "actor1", "actor2",
+    "killed_low", "killed_best", "killed_high", "wounded", "wounded_low", "wounded_high",
+    "sources", "notes", "confidence", "original",
+)
+TEXT_COLUMNS = (
+    "incident_id", "source_dataset", "source_id", "date_precision", "place", "place_ar",
+    "admin1", "admin2", "admin3", "event_type", "sub_event_type", "target", "actor1", "actor2",
+    "sources", "notes", "confidence", "original",
+)
+COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "wounded", "wounded_low", "wounded_high")
+DATE_COLUMNS = ("date_start", "date_end")
+REJECT_COLUMNS = ("file", "row", "field", "value", "reason")
+
+EARLIEST = pd.Timestamp("1900-01-01")
+
+# The region the atlas is about, with a margin: Iraq and its borders. Used to spot swapped lat/lon.
+REGION_BOUNDS = (29.0, 38.7, 37.5, 48.7)  # south, west, north, east
+
+
+def empty() -> gpd.GeoDataFrame:
+    """An empty canonical frame, with the right dtypes."""
+    return normalise(pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS}))
+
+
+def citation(*, title: str = "", publisher: str = "", url: str = "", date: str = "") -> dict:
+    """One source citation, dropping empty parts."""
+    parts = {"title": title, "publisher": publisher, "url": url, "date": date}
+    return {k: v for k, v in parts.items() if v}
+
+
+def dumps(value) -> str:
+    """JSON text for the sources / original columns (UTF-8 kept readable)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def parse_sources(text) -> list[dict]:
+    """The citations in a `sources` cell, [] when empty or not JSON."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Coerce a frame with (some of) the canonical columns into the canonical dtypes and order.
+
+    Unparseable values become missing here; `validate` then reports them against the raw input.
+    """
+    df = pd.DataFrame(index=frame.index)
+    for col in COLUMNS:
+        src = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype=object)
+        if col in DATE_COLUMNS:
+            df[col] = pd.to_datetime(src, errors="coerce", format="mixed").dt.normalize().astype("datetime64[ns]") \
+                if src.notna().any() else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        elif col in COUNT_COLUMNS or col == "geo_precision":
+            num = pd.to_numeric(src, errors="coerce")
+            whole = num.where(num.isna() | (num == np.floor(num.fillna(0))))
+            df[col] = whole.astype("Int64")
+        elif col in ("lat", "lon"):
+            df[col] = pd.to_numeric(src, errors="coerce").astype("float64")
+        else:
+            text = src.astype(object).where(src.notna(), None).astype("str").str.strip()
+            df[col] = text.where(text != "", np.nan)
+    df["date_end"] = df["date_end"].fillna(df["date_start"])
+    # A single reported toll fills low, best and high; a range without best keeps best empty.
+    only_best = df["killed_best"].notna()
+    df["killed_low"] = df["killed_low"].where(df["killed_low"].notna() | ~only_best, df["killed_best"])
+    df["killed_high"] = df["killed_high"].where(df["killed_high"].notna() | ~only_best, df["killed_best"])
+    df["wounded_low"] = df["wounded_low"].where(df["wounded_low"].notna(), df["wounded"])
+    df["wounded_high"] = df["wounded_high"].where(df["wounded_high"].notna(), df["wounded"])
+    points = shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy())
+    return gpd.GeoDataFrame(df, geometry=points, crs=CRS)
+
+
+@dataclass
+class Rejects:
+    """Rows refused by validation: one line per (row, field) with the reason."""
+
+    file: str = ""
+    rows: list[dict] = field(default_factory=list)
+
+    def add(self, row, field_name: str, value, reason: str) -> None:
+        self.rows.append({"file": self.file, "row": row, "field": field_name,
+                          "value": "" if value is None else str(value)[:200], "reason": reason})
+
+    def extend(self, frame: pd.DataFrame) -> None:
+        self.rows.extend(frame.to_dict("records"))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=list(REJECT_COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _problems(df: gpd.GeoDataFrame, raw: pd.DataFrame) -> list[tuple[str, pd.Series, str]]:
+    """(field, mask of bad rows, reason) for every rule of the schema."""
+    today = pd.Timestamp.today().normalize()
+    checks: list[tuple[str, pd.Series, str]] = []
+
+    def given(col: str) -> pd.Series:
+        if col not in raw.columns:
+            return pd.Series(False, index=raw.index)
+        v = raw[col]
+        return v.notna() & (v.astype(str).str.strip() != "")
+
+    for col in ("incident_id", "source_dataset", "source_id"):
+        checks.append((col, df[col].isna(), "missing"))
+    dup = df["incident_id"].notna() & df["incident_id"].duplicated(keep="first")
+    checks.append(("incident_id", dup, "duplicate incident_id in this batch"))
+    for col in DATE_COLUMNS:
+        checks.append((col, df[col].isna() & given(col), "not a date (expected YYYY-MM-DD)"))
+    checks.append(("date_start", df["date_start"].isna() & ~given("date_start"), "missing"))
+    checks.append(("date_start", df["date_start"] < EARLIEST, "before 1900"))
+    checks.append(("date_end", df["date_end"] > today, "in the future"))
+    checks.append(("date_end", df["date_end"] < df["date_start"], "ends before it starts"))
+    checks.append(("date_precision", ~df["date_precision"].isin(DATE_PRECISIONS),
+                   "must be one of " + ", ".join(DATE_PRECISIONS)))
+    lat, lon = df["lat"], df["lon"]
+    checks.append(("lat", lat.isna(), "missing or not a number"))
+    checks.append(("lon", lon.isna(), "missing or not a number"))
+    checks.append(("lat", (lat < -90) | (lat > 90), "outside -90..90"))
+    checks.append(("lon", (lon < -180) | (lon > 180), "outside -180..180"))
+    checks.append(("lat", (lat == 0) & (lon == 0), "0,0 is a placeholder, not a place"))
+    s, w, n, e = REGION_BOUNDS
+    in_region = lat.between(s, n) & lon.between(w, e)
+    swapped_in_region = lon.between(s, n) & lat.between(w, e)
+    checks.append(("lat", ~in_region & swapped_in_region, "latitude and longitude look swapped"))
+    checks.append(("geo_precision", ~df["geo_precision"].isin(list(GEO_PRECISIONS)), "must be 1, 2, 3 or 4"))
+    checks.append(("event_type", ~df["event_type"].isin(list(EVENT_TYPES)), "not an ACLED event type"))
+    sub_ok = df["sub_event_type"].isna() | (df["sub_event_type"].map(SUB_EVENT_TYPES) == df["event_type"])
+    checks.append(("sub_event_type", ~sub_ok, "not a sub-type of the event type"))
+    for col in COUNT_COLUMNS:
+        checks.append((col, df[col].isna() & given(col), "not a whole number"))
+        checks.append((col, df[col].fillna(0) < 0, "negative"))
+    lo, best, hi = df["killed_low"], df["killed_best"], df["killed_high"]
+    checks.append(("killed_low", (lo > best).fillna(False) | (lo > hi).fillna(False), "low above best or high"))
+    checks.append(("killed_high", (best > hi).fillna(False), "best above high"))
+    checks.append(("wounded_low", (df["wounded_low"] > df["wounded_high"]).fillna(False), "low above high"))
+    checks.append(("confidence", ~df["confidence"].isin(CONFIDENCE), "must be high, medium or low"))
+    cited = {s: any(c.get("title") or c.get("publisher") or c.get("url") for c in parse_sources(s))
+             for s in df["sources"].dropna().unique()}  # imports repeat a few citations many times
+    has_source = df["sources"].map(cited).fillna(False)
+    checks.append(("sources", ~has_source.astype(bool), "needs at least one citation (title, publisher or URL)"))
+    return checks
+
+
+def validate(frame: pd.DataFrame, *, file: str = "", rows: pd.Series | None = None
+             ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Normalise `frame` and split it into (accepted canonical rows, rejects report).
+
+    `rows` gives each input row's number in its file (line or feature number) for the report;
+    by default the 1-based position.
+    """
+    raw = frame.reset_index(drop=True)
+    df = normalise(raw)
+    row_no = pd.Series(np.arange(1, len(df) + 1) if rows is None else np.asarray(rows), index=df.index)
+    bad = pd.Series(False, index=df.index)
+    parts = []
+    for col, mask, reason in _problems(df, raw):
+        mask = mask.fillna(True).astype(bool)
+        if not mask.any():
+            continue
+        values = raw[col] if col in raw.columns else df[col]
+        parts.append(pd.DataFrame({"file": file, "row": row_no[mask], "field": col,
+                                   "value": values[mask].astype(str).str.slice(0, 200), "reason": reason}))
+        bad |= mask
+    rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(REJECT_COLUMNS))
+    rejects = rejects.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
+    return df[~bad].reset_index(drop=True), rejects
+
+
+def to_records(frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical columns as plain text-friendly values (dates as YYYY-MM-DD), for CSV/JSON output."""
+    out = pd.DataFrame({c: frame[c] for c in COLUMNS})
+    for col in DATE_COLUMNS:
+        out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def attribution(datasets) -> list[str]:
+    """The citations that ACLED, UCDP and GTD ask for, for the datasets present in a view."""
+    notes = {
+        "acled": "Armed Conflict Location & Event Data (ACLED); www.acleddata.com. Used under ACLED's terms "
+                 "of use; not redistributed.",
+        "ucdp": "UCDP Georeferenced Event Dataset (GED), Uppsala Conflict Data Program, CC BY 4.0 "
+                "(Sundberg & Melander 2013; Davies, Pettersson & Öberg 2023).",
+        "gtd": "Global Terrorism Database (GTD), National Consortium for the Study of Terrorism and Responses "
+               "to Terrorism (START), University of Maryland; www.start.umd.edu/gtd. Not redistributed.",
+    }
+    present = set(pd.Series(list(datasets), dtype=object).dropna())
+    return [text for key, text in notes.items() if key in present]
