@@ -16,6 +16,7 @@ force with `use_boundaries`; every function that needs boundaries takes ``bounda
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import re
@@ -671,6 +672,7 @@ def read_boundaries(*paths, layer: str | None = None) -> gpd.GeoDataFrame:
 # ---------------------------------------------------------------------------------------------------
 
 _official: gpd.GeoDataFrame | None = None
+_official_key = "approximate"
 
 
 def check_boundaries(boundaries: gpd.GeoDataFrame, *, what: str = "boundaries") -> gpd.GeoDataFrame:
@@ -694,8 +696,16 @@ def check_boundaries(boundaries: gpd.GeoDataFrame, *, what: str = "boundaries") 
 
 def use_boundaries(boundaries: gpd.GeoDataFrame | None) -> None:
     """Put official boundaries in force everywhere (None: back to the built-in approximate set)."""
-    global _official
+    global _official, _official_key
     _official = None if boundaries is None else check_boundaries(boundaries).copy()
+    _official_key = "approximate" if _official is None else "official:" + hashlib.sha1(
+        b"".join(shapely.to_wkb(_official.geometry.to_numpy()))
+        + "|".join(_official["name_en"].astype(str)).encode()).hexdigest()[:12]
+
+
+def current_key() -> str:
+    """A short name for the boundaries in force ("approximate" or "official:<hash>"), for caches."""
+    return _official_key
 
 
 def current_boundaries() -> gpd.GeoDataFrame:

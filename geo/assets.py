@@ -1,0 +1,96 @@
+"""The map's JavaScript and CSS, served locally so the atlas works with no network.
+
+folium lists its assets as CDN URLs on class attributes (`default_js` / `default_css`). Offline,
+the first failed script stops the whole map, silently. So the set-up command copies the same
+libraries, installed from PyPI (xstatic-leaflet, xstatic-leaflet-markercluster, folium's own
+leaflet-heat), into `static/vendor/` where Streamlit serves them, and `use_local` points every
+folium class the atlas uses at those files. Nothing third-party is committed to the repository.
+"""
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+import shutil
+from pathlib import Path
+
+import folium
+import folium.plugins as plugins
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC = ROOT / "static" / "vendor"
+
+
+def _sources() -> dict[str, Path]:
+    """vendor file name -> installed file it is copied from."""
+    import xstatic.pkg.leaflet as leaflet
+    import xstatic.pkg.leaflet_markercluster as cluster
+
+    lf, mc = Path(leaflet.BASE_DIR), Path(cluster.BASE_DIR)
+    files = {"leaflet.js": lf / "leaflet.js", "leaflet.css": lf / "leaflet.css",
+             "leaflet.markercluster.js": mc / "leaflet.markercluster.js",
+             "MarkerCluster.css": mc / "MarkerCluster.css",
+             "MarkerCluster.Default.css": mc / "MarkerCluster.Default.css",
+             "leaflet-heat.js": Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js"}
+    for image in (lf / "images").glob("*.png"):
+        files[f"images/{image.name}"] = image
+    return files
+
+
+def install(dest: Path = STATIC) -> list[Path]:
+    """Copy the vendor files into `dest` (idempotent); return the files written."""
+    written = []
+    for name, src in _sources().items():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.stat().st_size != src.stat().st_size:
+            shutil.copyfile(src, target)
+        written.append(target)
+    return written
+
+
+def missing(dest: Path = STATIC) -> list[str]:
+    """Vendor files not yet installed (the app says so instead of drawing a blank map)."""
+    return [name for name in _sources() if not (dest / name).exists()]
+
+
+def _classes():
+    return {"map": folium.Map, "cluster": plugins.MarkerCluster, "heat": plugins.HeatMap}
+
+
+def use_local(base_url: str = "/app/static/vendor") -> None:
+    """Point folium's asset lists at `base_url` (Streamlit's static serving of static/vendor)."""
+    base = base_url.rstrip("/")
+    folium.Map.default_js = [("leaflet", f"{base}/leaflet.js")]
+    folium.Map.default_css = [("leaflet_css", f"{base}/leaflet.css")]
+    plugins.MarkerCluster.default_js = [("markerclusterjs", f"{base}/leaflet.markercluster.js")]
+    plugins.MarkerCluster.default_css = [("markerclustercss", f"{base}/MarkerCluster.css"),
+                                         ("markerclusterdefaultcss", f"{base}/MarkerCluster.Default.css")]
+    plugins.HeatMap.default_js = [("leaflet-heat.js", f"{base}/leaflet-heat.js")]
+
+
+def _data_uri(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def inline(html: str, *, base_url: str = "/app/static/vendor") -> str:
+    """Replace every <script src>/<link href> pointing at our vendor files with the file's content,
+    and the images the CSS refers to with data URIs, so one HTML file works offline on its own."""
+    sources = _sources()
+    base = re.escape(base_url.rstrip("/"))
+
+    def script(match):
+        body = sources[match.group(1)].read_text(encoding="utf-8").replace("</script", "<\\/script")
+        return f"<script>{body}</script>"
+
+    def style(match):
+        css = sources[match.group(1)].read_text(encoding="utf-8")
+        css = re.sub(r"url\((['\"]?)images/([^)'\"]+)\1\)",
+                     lambda m: f"url({_data_uri(sources['images/' + m.group(2)])})" if "images/" + m.group(2)
+                     in sources else m.group(0), css)
+        return f"<style>{css}</style>"
+
+    html = re.sub(rf'<script[^>]*src="{base}/([^"]+)"[^>]*>\s*</script>', script, html)
+    html = re.sub(rf'<link[^>]*href="{base}/([^"]+)"[^>]*/?>', style, html)
+    return html

@@ -1,0 +1,487 @@
+"""The atlas map: an identical base map every run, and the layers that change with the view.
+
+`base_map` holds what never changes within a session (base layers, the offline base drawn from our
+own boundaries and places, admin boundaries, place labels, the legend), so Streamlit never reloads
+the map iframe. `incident_layer` and `control_layer` return FeatureGroups for st_folium's
+`feature_group_to_add`. Everything from data reaches JavaScript as JSON (`js_json`) and is put on
+the page with `textContent`, never as HTML: a note containing `<script>` is shown as text.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from events import model
+
+CENTER = (35.30, 44.05)
+ZOOM = 8
+EVENT_COLOURS = {
+    "Battles": "#d62728",
+    "Explosions/Remote violence": "#ff7f0e",
+    "Violence against civilians": "#9467bd",
+    "Protests": "#2ca02c",
+    "Riots": "#8c564b",
+    "Strategic developments": "#1f77b4",
+}
+CONTROLLER_COLOURS = {
+    "Iraqi federal government": "#1f4e9c",
+    "Kurdistan Regional Government / Peshmerga": "#e0a800",
+    "ISIS": "#1a1a1a",
+    "Insurgent groups (JRTN, Islamic Army, Ansar al-Sunna)": "#8c2d04",
+    "Peshmerga and PMF (joint)": "#b07aa1",
+    "PMF": "#2e8b57",
+    "US-led coalition": "#6baed6",
+}
+OTHER_COLOUR = "#7f7f7f"
+# control type -> (fill opacity at high confidence, dash pattern of the outline, outline weight)
+CONTROL_STYLES = {
+    "control": (0.38, None, 2),
+    "joint": (0.28, "8 4", 2),
+    "contested": (0.16, "4 4", 2),
+    "influence": (0.13, "2 6", 2),
+    "insurgent activity": (0.13, "1 5", 3),
+}
+CONFIDENCE_FACTOR = {"high": 1.0, "medium": 0.7, "low": 0.45}
+PRECISION_LABELS = {1: "exact place (filled dot)", 2: "near a named place, within ~25 km (hollow ring)",
+                    3: "district only (dashed ring)", 4: "governorate only (dashed ring)"}
+TILES = [
+    {"name": "OpenStreetMap", "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+     "attribution": "&copy; OpenStreetMap contributors"},
+    {"name": "Satellite (Esri World Imagery)",
+     "url": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+     "attribution": "Imagery &copy; Esri, Maxar, Earthstar Geographics"},
+]
+BASE_PANE = "atlasBase"
+OFFLINE_NAME = "Offline base (atlas boundaries and places)"
+OFFLINE_ATTRIBUTION = "Offline base: atlas approximate boundaries; places &copy; GeoNames (CC BY 4.0)"
+
+
+def js_json(value) -> str:
+    """JSON safe to place inside a <script> element (no `</script>`, `<!--` or line separators)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class _JsonElement(MacroElement):
+    """A map element whose data goes into its template as JSON (subclasses set `_template`)."""
+
+    def __init__(self, data, **options):
+        super().__init__()
+        self._name = type(self).__name__
+        self.data = js_json(data)
+        self.options = js_json(options)
+
+
+# Shared JS helpers, defined once per page (base map) and used by the dynamic layers' scripts.
+_HELPERS = """
+window.atlas = window.atlas || {};
+atlas.el = function (tag, text, cls) {
+  var e = document.createElement(tag);
+  if (text !== undefined && text !== null) { e.textContent = String(text); }
+  if (cls) { e.className = cls; }
+  return e;
+};
+atlas.rows = function (title, rows, rtl) {
+  var box = atlas.el('div', null, 'atlas-popup');
+  box.appendChild(atlas.el('b', title));
+  rows.forEach(function (r) {
+    if (r[1] === undefined || r[1] === null || r[1] === '') { return; }
+    var line = atlas.el('div');
+    line.appendChild(atlas.el('span', r[0] + ': ', 'atlas-key'));
+    var v = atlas.el('span', r[1]);
+    if (/[\\u0600-\\u06FF]/.test(String(r[1]))) { v.dir = 'rtl'; }
+    line.appendChild(v);
+    box.appendChild(line);
+  });
+  return box;
+};
+atlas.mark = function (map, key, value) {
+  var c = map.getContainer();
+  c.dataset[key] = String(value);
+  c.dataset.drawn = String((Number(c.dataset.drawn) || 0) + 1);
+};
+"""
+
+
+class AtlasScript(MacroElement):
+    """The shared JS helpers and CSS for popups and labels (part of the base map)."""
+
+    _template = Template("""
+{% macro header(this, kwargs) %}
+<style>
+.atlas-popup { font: 12px/1.35 system-ui, sans-serif; max-width: 280px; }
+.atlas-popup .atlas-key { color: #555; }
+.atlas-label { background: rgba(255,255,255,0.75); border: 0; box-shadow: none; padding: 0 3px;
+  font: 11px/1.2 system-ui, sans-serif; color: #222; white-space: nowrap; }
+.atlas-label .ar { direction: rtl; unicode-bidi: isolate; }
+.atlas-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 11px/1.3 system-ui, sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 250px; }
+.atlas-legend h4 { margin: 4px 0 2px; font-size: 11px; }
+.atlas-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
+.atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}""" + _HELPERS + """{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "AtlasScript"
+
+
+class OfflineFallback(_JsonElement):
+    """Switch to the offline base layer when the online tiles cannot load (no network)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, opts = {{ this.options }};
+  var online = [{% for t in this.tile_names %}{{ t }}{% if not loop.last %}, {% endif %}{% endfor %}];
+  var offline = {{ this.offline_name }};
+  var loaded = false, errors = 0, switched = false;
+  function goOffline() {
+    if (switched || loaded) { return; }
+    switched = true;
+    online.forEach(function (t) { if (map.hasLayer(t)) { map.removeLayer(t); } });
+    if (!map.hasLayer(offline)) { map.addLayer(offline); }
+    map.attributionControl.addAttribution(opts.attribution);
+    var note = L.control({position: 'bottomleft'});
+    note.onAdd = function () { return atlas.el('div', opts.message, 'atlas-notice'); };
+    note.addTo(map);
+    atlas.mark(map, 'base', 'offline');
+  }
+  online.forEach(function (t) {
+    t.on('tileload', function () { loaded = true; atlas.mark(map, 'base', 'online'); });
+    t.on('tileerror', function () { errors += 1; if (errors >= opts.errors) { goOffline(); } });
+  });
+  setTimeout(goOffline, opts.timeout_ms);
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, tiles, offline, *, errors: int = 3, timeout_ms: int = 4000):
+        super().__init__(None, errors=errors, timeout_ms=timeout_ms, attribution=OFFLINE_ATTRIBUTION,
+                         message="No network: showing the offline base (atlas boundaries and places)")
+        self.tile_names = [t.get_name() for t in tiles]
+        self.offline_name = offline.get_name()
+
+
+class PlaceLabels(_JsonElement):
+    """Permanent bilingual labels (English / Arabic) for the main places, built with textContent."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var places = {{ this.data }};
+  places.forEach(function (p) {
+    var box = atlas.el('div');
+    box.appendChild(atlas.el('span', p.en));
+    if (p.ar) { box.appendChild(document.createTextNode(' · ')); box.appendChild(atlas.el('span', p.ar, 'ar')); }
+    L.tooltip({permanent: true, direction: 'right', className: 'atlas-label', offset: [4, 0], interactive: false})
+      .setLatLng([p.lat, p.lon]).setContent(box).addTo({{ this._parent.get_name() }});
+  });
+})();
+{% endmacro %}
+""")
+
+
+class Legend(_JsonElement):
+    """The legend: event types, location precision symbols, controllers and control types."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var d = {{ this.data }};
+  var legend = L.control({position: 'bottomright'});
+  legend.onAdd = function () {
+    var box = atlas.el('div', null, 'atlas-legend');
+    box.id = 'atlas-legend';
+    function section(title, items, swatch) {
+      box.appendChild(atlas.el('h4', title));
+      items.forEach(function (it) {
+        var line = atlas.el('div');
+        var i = atlas.el('i'); swatch(i, it); line.appendChild(i);
+        line.appendChild(document.createTextNode(it[0]));
+        box.appendChild(line);
+      });
+    }
+    section('Incidents by type', d.types, function (i, it) { i.style.background = it[1]; i.style.borderRadius = '50%'; });
+    section('Location precision', d.precision, function (i, it) {
+      i.style.borderRadius = '50%'; i.style.border = '2px ' + it[1] + ' #444';
+      i.style.background = it[2]; i.style.width = '8px'; i.style.height = '8px'; });
+    section('Areas of control (date on the slider)', d.controllers, function (i, it) {
+      i.style.background = it[1]; i.style.opacity = 0.6; });
+    section('Control type', d.control_types, function (i, it) {
+      i.style.border = '2px ' + it[1] + ' #333'; i.style.width = '14px'; i.style.height = '8px';
+      i.style.background = 'rgba(0,0,0,' + it[2] + ')'; });
+    box.appendChild(atlas.el('div', d.note));
+    L.DomEvent.disableClickPropagation(box);
+    return box;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+
+def legend_data() -> dict:
+    """What the legend lists (also used by exports)."""
+    return {
+        "types": [[t, c] for t, c in EVENT_COLOURS.items()],
+        "precision": [["exact place", "solid", "#555"], ["near a named place (~25 km)", "solid", "transparent"],
+                      ["district / governorate only", "dashed", "transparent"]],
+        "controllers": [[c, col] for c, col in CONTROLLER_COLOURS.items()],
+        "control_types": [[t, "solid" if dash is None else "dashed", round(op * 0.8, 2)]
+                          for t, (op, dash, _) in CONTROL_STYLES.items()],
+        "note": "Areas are approximate (dashed outlines: uncertain); paler = lower confidence. "
+                "Size = killed (highest report).",
+    }
+
+
+class IncidentLayer(_JsonElement):
+    """Incidents as one canvas GeoJSON layer: colour by type, size by killed, symbol by precision.
+
+    Each feature carries only what the popup needs; clicking one makes st_folium return it
+    (`last_active_drawing`) so the app can show the full details panel.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var data = {{ this.data }}, o = {{ this.options }};
+  var map = {{ this._parent._parent.get_name() if this._parent._parent else 'map_div' }};
+  var layer = L.geoJSON(data, {
+    pointToLayer: function (f, ll) {
+      var p = f.properties, colour = o.colours[p.t] || '#777', r = p.r;
+      var style = {radius: r, color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.85, bubblingMouseEvents: false};
+      if (p.p === 1) { style.color = '#ffffff'; style.weight = 1; }
+      else if (p.p === 2) { style.fillOpacity = 0.12; style.weight = 2.5; }
+      else { style.fillOpacity = 0.06; style.weight = 2; style.dashArray = '3 3'; style.radius = r + 4; }
+      return L.circleMarker(ll, style);
+    },
+    onEachFeature: function (f, lyr) {
+      lyr.bindPopup(function () {
+        var p = f.properties;
+        return atlas.rows(p.n, [['Date', p.d], ['Type', p.ty], ['Killed', p.k], ['Place precision', o.precision[p.p]],
+                                ['Source', p.s]]);
+      });
+      lyr.bindTooltip(function () { return atlas.el('span', f.properties.n); }, {sticky: true});
+    }
+  });
+  layer.addTo({{ this._parent.get_name() }});
+  atlas.mark(map, 'incidents', data.features.length);
+})();
+{% endmacro %}
+""")
+
+
+class ControlLayer(_JsonElement):
+    """Areas of control valid on the date: colour by controller, dash by type, opacity by confidence."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var data = {{ this.data }}, o = {{ this.options }};
+  var map = {{ this._parent._parent.get_name() if this._parent._parent else 'map_div' }};
+  var layer = L.geoJSON(data, {
+    style: function (f) { return f.properties.style; },
+    onEachFeature: function (f, lyr) {
+      lyr.bindPopup(function () {
+        var p = f.properties, box = atlas.rows(p.controller, [['Control', p.control_type], ['Area', p.label],
+          ['Period', p.period], ['Confidence', p.confidence], ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
+          ['Notes', p.notes]]);
+        box.appendChild(atlas.el('div', 'Sources:', 'atlas-key'));
+        p.sources.forEach(function (s) {
+          var line = atlas.el('div');
+          if (s.url && /^https?:\\/\\//.test(s.url)) {
+            var a = atlas.el('a', s.title || s.publisher || s.url); a.href = s.url; a.target = '_blank'; a.rel = 'noopener';
+            line.appendChild(a);
+          } else { line.appendChild(atlas.el('span', s.title || s.publisher || s.url)); }
+          box.appendChild(line);
+        });
+        return box;
+      }, {maxWidth: 320});
+    }
+  });
+  layer.addTo({{ this._parent.get_name() }});
+  layer.bringToBack();
+  atlas.mark(map, 'control', data.features.length);
+})();
+{% endmacro %}
+""")
+
+
+def _killed_text(low, best, high) -> str:
+    if pd.isna(high):
+        return "unknown"
+    if pd.notna(low) and low != high:
+        return f"{int(low)}–{int(high)}" + (f" (best {int(best)})" if pd.notna(best) else "")
+    return str(int(high))
+
+
+def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
+    """A date as precisely as it is known: '5 Sep 2021', 'April 2004', '2018', '13–20 Jul 2017'."""
+    if precision == "year":
+        return f"{start:%Y}" if start.year == end.year else f"{start:%Y}–{end:%Y}"
+    if precision == "month" and start.month == end.month and start.year == end.year:
+        return f"{start:%B %Y}"
+    if start == end:
+        return f"{start.day} {start:%b %Y}"
+    return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y} ({precision})"
+
+
+def incident_features(frame: pd.DataFrame) -> dict:
+    """A compact GeoJSON FeatureCollection of incidents for the map (ids, not full records)."""
+    if frame.empty:
+        return {"type": "FeatureCollection", "features": []}
+    killed = frame["killed_high"].astype("float64")
+    radius = (4 + 2.2 * np.sqrt(killed.fillna(0).clip(lower=0))).clip(upper=20).round(1)
+    types = frame["event_type"].astype(str)
+    labels = (frame["place"].fillna(frame["admin2"]).fillna("Unknown place").astype(str))
+    features = []
+    for i, row in enumerate(frame[["incident_id", "lon", "lat", "geo_precision", "date_start", "date_end",
+                                   "date_precision", "killed_low", "killed_best", "killed_high",
+                                   "source_dataset"]].itertuples(index=False)):
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]},
+                         "properties": {"id": row.incident_id, "kind": "incident", "t": types.iat[i], "ty": types.iat[i],
+                                        "p": int(row.geo_precision), "r": float(radius.iat[i]), "n": labels.iat[i],
+                                        "d": date_label(row.date_start, row.date_end, row.date_precision),
+                                        "k": _killed_text(row.killed_low, row.killed_best, row.killed_high),
+                                        "s": row.source_dataset}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def incident_layer(frame: pd.DataFrame, *, heat: bool = False, name: str = "Incidents") -> folium.FeatureGroup:
+    """The incidents in view as one FeatureGroup (points, or a heat map of the same points)."""
+    group = folium.FeatureGroup(name=name)
+    if heat:
+        from folium.plugins import HeatMap
+        weights = (1 + frame["killed_high"].astype("float64").fillna(0)).clip(upper=50)
+        HeatMap(np.column_stack([frame["lat"], frame["lon"], weights]).tolist(), radius=18, blur=14,
+                min_opacity=0.3).add_to(group)
+        return group
+    group.add_child(IncidentLayer(incident_features(frame), colours=EVENT_COLOURS,
+                                  precision={str(k): v for k, v in PRECISION_LABELS.items()}))
+    return group
+
+
+def control_style(controller: str, control_type: str, confidence: str) -> dict:
+    """Leaflet path style of one control period."""
+    colour = CONTROLLER_COLOURS.get(controller, OTHER_COLOUR)
+    opacity, dash, weight = CONTROL_STYLES.get(control_type, (0.15, "4 4", 2))
+    factor = CONFIDENCE_FACTOR.get(confidence, 0.5)
+    return {"color": colour, "weight": weight, "dashArray": dash, "fillColor": colour,
+            "fillOpacity": round(opacity * factor, 3), "opacity": 0.5 + 0.5 * factor}
+
+
+def control_features(areas: gpd.GeoDataFrame) -> dict:
+    """GeoJSON of the control periods with their style and popup fields."""
+    features = []
+    for row in areas.itertuples():
+        end = "ongoing" if pd.isna(row.valid_to) else f"{row.valid_to:%d %b %Y}"
+        uncertain = []
+        if row.from_precision and row.from_precision != "day":
+            uncertain.append(f"start known to {row.from_precision}")
+        if isinstance(row.to_precision, str) and row.to_precision not in ("", "day") and pd.notna(row.valid_to):
+            uncertain.append(f"end known to {row.to_precision}")
+        features.append({
+            "type": "Feature", "geometry": json.loads(gpd.GeoSeries([row.geometry]).to_json())["features"][0]["geometry"],
+            "properties": {"kind": "control", "area_id": row.area_id, "controller": row.controller,
+                           "control_type": row.control_type, "confidence": row.confidence, "label": row.label,
+                           "approximate": bool(row.approximate), "notes": row.notes,
+                           "period": f"{row.valid_from:%d %b %Y} – {end}" + (f" ({'; '.join(uncertain)})" if uncertain else ""),
+                           "sources": json.loads(row.sources),
+                           "style": control_style(row.controller, row.control_type, row.confidence)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def control_layer(areas: gpd.GeoDataFrame, *, name: str = "Areas of control") -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=name)
+    group.add_child(ControlLayer(control_features(areas)))
+    return group
+
+
+def _boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, fill: bool) -> folium.GeoJson:
+    approximate = bool(boundaries["approximate"].any()) if "approximate" in boundaries else True
+    data = boundaries[boundaries["level"].isin(["adm1", "adm2", "adm3"])][["level", "name_en", "geometry"]]
+    weights = {"adm1": 2.5, "adm2": 1.6, "adm3": 0.7}
+
+    def style(feature):
+        level = feature["properties"]["level"]
+        return {"color": "#555" if level != "adm3" else "#888", "weight": weights.get(level, 1),
+                "dashArray": "6 4" if approximate else None, "fill": fill,
+                "fillColor": "#f2efe6" if level == "adm1" else "#f7f5ef", "fillOpacity": 0.9 if fill else 0}
+
+    return folium.GeoJson(data.to_json(), name=name, style_function=style, interactive=False,
+                          smooth_factor=1.5, pane=BASE_PANE)
+
+
+def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENTER, zoom: int = ZOOM,
+              height: str = "100%", overlays=()) -> folium.Map:
+    """The base map (identical for identical inputs): online tiles with an automatic offline base,
+    admin boundaries (toggleable), bilingual place labels, the legend and a scale bar.
+
+    `overlays` (FeatureGroups) are drawn into the map itself, for standalone pages; in the app the
+    changing layers go to st_folium's `feature_group_to_add` instead, so the base never reloads."""
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True,
+                   maxZoom=18, minZoom=5, height=height)
+    m.add_child(AtlasScript())
+    folium.map.CustomPane(BASE_PANE, z_index=250).add_to(m)  # above tiles, below every overlay
+    tiles = [folium.TileLayer(t["url"], name=t["name"], attr=t["attribution"], max_zoom=18, show=(i == 0))
+             for i, t in enumerate(TILES)]
+    for t in tiles:
+        t.add_to(m)
+    approx = bool(boundaries["approximate"].any()) if "approximate" in boundaries else True
+    offline = folium.FeatureGroup(name=OFFLINE_NAME, overlay=False, show=False, attr=OFFLINE_ATTRIBUTION)
+    _boundary_layer(boundaries, name="offline-base", fill=True).add_to(offline)
+    offline.options["attribution"] = OFFLINE_ATTRIBUTION
+    offline.add_to(m)
+    admin = folium.FeatureGroup(name="Admin boundaries" + (" (approximate)" if approx else " (official)"), show=True)
+    _boundary_layer(boundaries, name="admin", fill=False).add_to(admin)
+    admin.add_to(m)
+    labels = folium.FeatureGroup(name="Place labels (English · العربية)", show=True)
+    labels.add_child(PlaceLabels(places_payload(places)))
+    labels.add_to(m)
+    for layer in overlays:
+        layer.add_to(m)
+    m.add_child(OfflineFallback(tiles, offline))
+    m.add_child(Legend(legend_data()))
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def places_payload(places: pd.DataFrame) -> list[dict]:
+    """The label list: English and Arabic names with coordinates."""
+    rows = places.dropna(subset=["lat", "lon"])
+    return [{"en": r.name_en, "ar": r.name_ar if isinstance(r.name_ar, str) else "", "lat": round(r.lat, 5),
+             "lon": round(r.lon, 5)} for r in rows.itertuples()]
+
+
+def label_places(gazetteer: pd.DataFrame) -> pd.DataFrame:
+    """The places worth a permanent label: governorate and district seats and the brief's towns."""
+    kinds = {"governorate seat", "district seat"}
+    wanted = {"Rashad", "Riyadh", "Abbasi", "Zab", "Multaqa", "Taza", "Bashir", "Altun Kupri", "Lakja", "Amirli",
+              "Sulaiman Bek", "Laylan", "Yaychi", "Gwer", "Qaraj", "Dibaga", "Shwan", "Qara Hanjeer", "Sarkaran"}
+    pick = gazetteer["kind"].isin(kinds) | gazetteer["name_en"].isin(wanted)
+    pick &= gazetteer["geo_precision"].fillna(1) <= 2
+    return gazetteer[pick].drop_duplicates("name_en")
+
+
+def fit_zoom(bounds: tuple[float, float, float, float], *, width_px: int, height_px: int) -> tuple[tuple[float, float], int]:
+    """Centre and the largest whole zoom that shows (south, west, north, east) in a viewport."""
+    s, w, n, e = bounds
+
+    def y(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    zoom_x = math.log2(width_px * 360 / (256 * max(e - w, 1e-6)))
+    zoom_y = math.log2(height_px * 2 * math.pi / (256 * max(y(n) - y(s), 1e-9)))
+    return ((s + n) / 2, (w + e) / 2), int(max(3, min(18, math.floor(min(zoom_x, zoom_y)))))
