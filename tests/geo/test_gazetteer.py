@@ -134,7 +134,7 @@ SPELLINGS = [
     *[(s, "gn-390188", 1) for s in ("الحويجة", "Hawija", "Hawijah", "al-Huwayjah", "Hawija town")],
     *[(s, "gn-97001", 1) for s in ("الدبس", "Dibis", "Dibs", "Dibiz")],
     *[(s, "gn-90220", 1) for s in ("داقوق", "Daquq", "Daqouq", "Tawuq")],
-    *[(s, "cur-rashad", 3) for s in ("الرشاد", "Rashad", "al-Rashad")],   # sub-district centroid
+    *[(s, "cur-rashad", 1) for s in ("الرشاد", "Rashad", "al-Rashad")],   # the town (Wikipedia map mark)
     *[(s, "gn-93818", 1) for s in ("مخمور", "Makhmour", "Makhmur", "Mexmur")],
     *[(s, "cur-lakja", 3) for s in ("لاكجة", "Lakja")],                  # no own point: district seat
     ("Altun Kupri", "cur-altun-kupri", 1), ("Pirde", "cur-altun-kupri", 1), ("التون كوبري", "cur-altun-kupri", 1),
@@ -143,7 +143,7 @@ SPELLINGS = [
     ("قرية بشير", "cur-bashir", 1), ("Az Zab", "cur-zab", 1), ("K-1 air base", "cur-k1", 1),
     ("Ryaz", "gn-98697", 1), ("Shirqat", "gn-91057", 1), ("الشرقاط", "gn-91057", 1), ("Baiji", "gn-97783", 1),
     ("Sulaymaniyah", "gn-98463", 1), ("السليمانية", "gn-98463", 1), ("Erbil", "gn-95446", 1), ("Hewlêr", "gn-95446", 1),
-    ("Taza", "gn-90199", 1), ("Multaqa", "cur-multaqa", 3), ("Qarachogh", "cur-qarachogh", 3),
+    ("Taza", "gn-90199", 1), ("Multaqa", "cur-multaqa", 2), ("Qarachogh", "cur-qarachogh", 3),
     ("Hamrin mountains", "cur-hamrin", 3), ("Bai Hassan oil field", "cur-bai-hassan", 3),
 ]
 
