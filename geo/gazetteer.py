@@ -711,6 +711,14 @@ def _geocode_cached(text: str, min_score: float) -> GeocodeResult:
     norm = normalise(text)
     if not norm:
         return GeocodeResult(query=text, found=False, note="empty place text")
+    main = re.sub(r"\([^)]*\)", " ", text).strip(" ,;")
+    if main and main != text.strip():
+        # "Kirkuk city (near the KDP HQ; Kirkuk-Erbil road)": the place is outside the brackets,
+        # the details inside; fall back to the whole text only when the outside does not resolve.
+        hit = _geocode_cached(main, min_score)
+        if hit.found:
+            note = "; ".join(n for n in (hit.note, "details in brackets not used to place it") if n)
+            return dataclasses.replace(hit, query=text, note=note)
     return _relative(text, norm, idx, min_score) or _resolve(text, norm, idx, min_score)
 
 
