@@ -1,0 +1,64 @@
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from events import model
+from tests.conftest import ROOT
+
+
+def run(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "events", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_list_prints_the_curated_set_with_every_field_filled():
+    out = run("list", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    frame = pd.read_csv(io.StringIO(out.stdout))
+    assert list(frame.columns) == list(model.COLUMNS) and len(frame) >= 80
+    for col in ("incident_id", "source_dataset", "date_start", "date_end", "date_precision", "place", "lat", "lon",
+                "geo_precision", "event_type", "sources", "confidence"):
+        assert frame[col].notna().all(), col
+
+
+def test_list_filters_and_formats():
+    out = run("list", "--from", "2014-06-01", "--to", "2017-10-31", "--place", "الحويجة", "--format", "json")
+    rows = json.loads(out.stdout)
+    assert rows and all("2014-06-01" <= r["date_end"] and r["date_start"] <= "2017-10-31" for r in rows)
+    geo = json.loads(run("list", "--type", "Battles", "--format", "geojson").stdout)
+    assert geo["type"] == "FeatureCollection" and {f["properties"]["event_type"] for f in geo["features"]} == {"Battles"}
+    bad = run("list", "--type", "Fights")
+    assert bad.returncode != 0 and "unknown event type" in bad.stderr
+
+
+def test_import_real_ucdp_accounts_for_every_row(shared, tmp_path):
+    out = run("import", str(shared / "real" / "ucdp_ged_iraq.csv"), "--store", str(tmp_path / "x.gpkg"), "--json",
+              "--rejects", str(tmp_path / "rejects.csv"))
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["source"] == "ucdp" and summary["rows_read"] == 7473
+    assert summary["accepted"] + summary["rejected"] == 7473
+    rejects = pd.read_csv(tmp_path / "rejects.csv")
+    assert rejects["row"].nunique() == summary["rejected"] and rejects["reason"].notna().all()
+    again = json.loads(run("import", str(shared / "real" / "ucdp_ged_iraq.csv"), "--store", str(tmp_path / "x.gpkg"),
+                           "--json").stdout)
+    assert again["new"] == 0 and again["updated"] == summary["accepted"]
+    info = json.loads(run("info", "--store", str(tmp_path / "x.gpkg"), "--json").stdout)
+    assert info["incidents"] == summary["accepted"] and info["imports"] == 2
+
+
+def test_import_refuses_junk_with_one_line_and_keeps_the_store(tmp_path):
+    store_path = tmp_path / "x.gpkg"
+    good = tmp_path / "good.csv"
+    good.write_text("id,date,lat,lon,place,event_type,source\n1,2016-10-21,35.47,44.39,Kirkuk,Battles,Rudaw\n",
+                    encoding="utf-8")
+    assert run("import", str(good), "--store", str(store_path)).returncode == 0
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\xff\x10binary" * 100)
+    out = run("import", str(junk), "--store", str(store_path))
+    assert out.returncode != 0 and out.stderr.count("\n") == 1 and "junk.csv" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert json.loads(run("info", "--store", str(store_path), "--json").stdout)["incidents"] == 1
