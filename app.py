@@ -1,38 +1,404 @@
-"""Kirkuk incident atlas: the Streamlit page (the only module that imports Streamlit)."""
+"""Kirkuk incident atlas: the Streamlit page (the only module that imports Streamlit).
+
+Reads top to bottom like the page: data (cached), the view state from the URL, the sidebar filters,
+the time bar with playback, the map, the headline counts and timeline, the table and the details.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from events import model, query, store
+from events.importers import ImportFailure
+from geo import assets, boundaries, control, gazetteer, mapview
 
-st.set_page_config(page_title="Kirkuk incident atlas", layout="wide")
+FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
+TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
+SPEEDS = {"slow (2 s)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
+SOURCES = ["auto", "acled", "ucdp", "gtd", "table", "features"]
+
+st.set_page_config(page_title="Kirkuk incident atlas", page_icon="🗺️", layout="wide")
+_prefix = st.get_option("server.baseUrlPath").strip("/")
+assets.use_local(f"/{_prefix}/app/static/vendor" if _prefix else "/app/static/vendor")
 
 
-@st.cache_data(show_spinner="Opening the incident store…")
-def incidents(path: str, version: str):
-    """All stored incidents; `version` (the data version) keys the cache so imports show up."""
-    return store.load(path)
+# ----------------------------------------------------------------------------------------------
+# Data (cached; keyed by the data version and the boundaries in force)
+# ----------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Opening the incident store…")
+def open_store() -> str:
+    return str(store.open_store(store.DEFAULT_PATH))
 
 
-path = store.open_store(store.DEFAULT_PATH)
-facts = store.info(path)
-frame = incidents(str(path), facts["data_version"])
+@st.cache_data(show_spinner="Loading incidents…", max_entries=2)
+def load_view_data(path: str, version: str, bounds_key: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Incidents with admin areas from the boundaries in use and who controlled each place then."""
+    frame = boundaries.assign_admin(store.load(path))
+    frame = frame.join(control.controller_of(frame))
+    return frame, query.search_text(frame)
 
+
+@st.cache_data(show_spinner=False)
+def control_changes(bounds_key: str) -> pd.DataFrame:
+    return control.control_changes()
+
+
+@st.cache_data(show_spinner=False)
+def label_places() -> pd.DataFrame:
+    return mapview.label_places(gazetteer.load_gazetteer())
+
+
+if missing := assets.missing():
+    st.error("The map libraries are not installed (missing: " + ", ".join(missing) + "). "
+             "Run `bash .ci/setup` once, then reload this page.")
+    st.stop()
+
+try:
+    STORE = open_store()
+    FACTS = store.info(STORE)
+except store.StoreError as exc:
+    st.error(f"The incident store cannot be opened: {exc}")
+    st.stop()
+BOUNDS = boundaries.current_key()
+DATA, SEARCH = load_view_data(STORE, FACTS["data_version"], BOUNDS)
+CHANGES = control_changes(BOUNDS)
+LAYERS = control.default_layers() if "control_layers" not in st.session_state else st.session_state.control_layers
+
+
+# ----------------------------------------------------------------------------------------------
+# Time: window or "as of" a date with a trailing window; steps, jumps and playback move the date
+# ----------------------------------------------------------------------------------------------
+def _clamp(day: dt.date) -> dt.date:
+    return min(max(day, FIRST), LAST)
+
+
+def _shift(day: dt.date, *, months: int) -> dt.date:
+    return _clamp((pd.Timestamp(day) + pd.DateOffset(months=months)).date())
+
+
+def step(months: int) -> None:
+    """Move the date (as-of mode) or the whole window by a number of months."""
+    if st.session_state.mode == "as of":
+        st.session_state.asof = _shift(st.session_state.asof, months=months)
+    else:
+        start, end = st.session_state.window
+        st.session_state.window = (_shift(start, months=months), _shift(end, months=months))
+
+
+def jump() -> None:
+    """Go to the chosen control-change date."""
+    choice = st.session_state.get("jump_to")
+    if not choice:
+        return
+    day = pd.Timestamp(choice[:10]).date()
+    if st.session_state.mode == "as of":
+        st.session_state.asof = day
+    else:
+        start, end = st.session_state.window
+        half = (end - start) / 2
+        st.session_state.window = (_clamp(day - half), _clamp(day + half))
+
+
+st.session_state.setdefault("mode", "window")
+st.session_state.setdefault("window", (dt.date(2013, 1, 1), dt.date(2018, 12, 31)))
+st.session_state.setdefault("asof", dt.date(2014, 6, 15))
+st.session_state.setdefault("playing", False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Sidebar: filters, layers, data
+# ----------------------------------------------------------------------------------------------
+def _options(column: str) -> list[str]:
+    return sorted(v for v in DATA[column].dropna().unique() if str(v).strip())
+
+
+with st.sidebar:
+    st.header("Filters")
+    types = st.multiselect("Event type", list(model.EVENT_TYPES), key="types", bind="query-params")
+    sub_choices = [s for t in (types or model.EVENT_TYPES) for s in model.EVENT_TYPES[t]]
+    sub_types = st.multiselect("Sub-type", sub_choices, key="sub", bind="query-params")
+    actors = st.multiselect("Actor", sorted(set(_options("actor1")) | set(_options("actor2"))), key="actors",
+                            bind="query-params")
+    districts = st.multiselect("District", _options("admin2"), key="d2", bind="query-params")
+    sub_districts = st.multiselect("Sub-district", _options("admin3"), key="d3", bind="query-params")
+    controllers = st.multiselect("Who controlled the place then", _options("controller"), key="ctrl",
+                                 bind="query-params")
+    min_killed = st.number_input("Minimum killed (highest report)", min_value=0, max_value=10_000, step=1,
+                                 key="mink", bind="query-params")
+    text = st.text_input("Search (English or Arabic)", key="q", placeholder="Rashad, الرشاد, Federal Police…",
+                         bind="query-params")
+    datasets = st.multiselect("Data set", _options("source_dataset"), key="ds", bind="query-params",
+                              help="curated = the atlas's own sourced set; other names are your imports")
+    st.header("Map layers")
+    show_control = st.toggle("Areas of control on the date", value=True, key="ctl", bind="query-params")
+    heat = st.toggle("Heat map instead of points", value=False, key="heat", bind="query-params")
+
+    with st.expander("Import incidents (ACLED, UCDP, GTD, CSV, GeoJSON)"):
+        upload = st.file_uploader("File", type=["csv", "txt", "xlsx", "geojson", "json", "gpkg", "kml"],
+                                  key="upload")
+        kind = st.selectbox("What it is", SOURCES, key="upload_kind", help="auto: detected from the header")
+        if st.button("Import", disabled=upload is None, key="do_import"):
+            st.session_state.import_result = None
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(upload.name).name
+                path.write_bytes(upload.getvalue())
+                bar = st.progress(0.0, text="Importing…")
+                try:
+                    summary = store.import_file(STORE, path, source=kind, geocoder=gazetteer.geocode,
+                                                progress=lambda n: bar.progress(0.5, text=f"{n:,} rows stored…"))
+                    bar.progress(1.0, text="Done")
+                    st.session_state.import_result = summary
+                except (ImportFailure, store.StoreError, OSError, ValueError) as exc:
+                    bar.empty()
+                    st.session_state.import_result = str(exc)
+            st.rerun()
+        result = st.session_state.get("import_result")
+        if isinstance(result, str):
+            st.error(f"Nothing was imported: {result}")
+        elif result is not None:
+            st.success(f"{result.file}: {result.accepted:,} rows imported as {result.source} "
+                       f"({result.new:,} new, {result.updated:,} updated); {result.rejected:,} rejected.")
+            if result.rejected:
+                st.download_button("Download the rejects report (CSV)",
+                                   result.rejects.to_csv(index=False).encode("utf-8-sig"),
+                                   file_name=f"rejects_{Path(result.file).stem}.csv", mime="text/csv")
+
+    with st.expander("Official boundaries and your own control areas"):
+        bfile = st.file_uploader("Boundaries (COD-AB / geoBoundaries / GADM: GeoJSON, zipped Shapefile, GeoPackage)",
+                                 type=["geojson", "json", "zip", "gpkg"], key="bounds_upload")
+        if bfile is not None and st.button("Use these boundaries", key="use_bounds"):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(bfile.name).name
+                path.write_bytes(bfile.getvalue())
+                try:
+                    boundaries.use_boundaries(boundaries.read_boundaries(path))
+                    st.session_state.pop("control_layers", None)
+                    st.rerun()
+                except (boundaries.BoundaryError, control.ControlError, OSError, ValueError) as exc:
+                    st.error(str(exc))
+        if BOUNDS != "approximate" and st.button("Back to the built-in approximate boundaries", key="reset_bounds"):
+            boundaries.use_boundaries(None)
+            st.rerun()
+        cfile = st.file_uploader("Control areas (GeoJSON, one feature per period)", type=["geojson", "json"],
+                                 key="control_upload")
+        how = st.radio("Your areas", ["add to the defaults", "replace the defaults"], key="control_how",
+                       horizontal=True)
+        if cfile is not None and st.button("Load control areas", key="load_control"):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(cfile.name).name
+                path.write_bytes(cfile.getvalue())
+                try:
+                    mine = control.read_control(path)
+                    st.session_state.control_layers = control.combine(control.default_layers(), mine,
+                                                                      replace=how.startswith("replace"),
+                                                                      file=cfile.name)
+                    st.rerun()
+                except control.ControlError as exc:
+                    st.error(str(exc))
+    st.caption(f"Data version {FACTS['data_version']} · {FACTS['incidents']:,} incidents stored")
+
+
+# ----------------------------------------------------------------------------------------------
+# Time bar
+# ----------------------------------------------------------------------------------------------
 st.title("Kirkuk incident atlas")
-st.caption(f"Security incidents in Kirkuk governorate and the disputed territories, "
-           f"{facts['date_min']} – {facts['date_max']} · data version {facts['data_version']}")
-
-text = st.text_input("Search (English or Arabic)", placeholder="Hawija, الرشاد, Federal Police …")
-shown = query.select(frame, text=text) if text else frame
-totals = query.totals(shown)
-a, b, c = st.columns(3)
-a.metric("Incidents", totals["incidents"])
-b.metric("Killed (low – high)", f"{totals['killed_low']} – {totals['killed_high']}")
-c.metric("Wounded (low – high)", f"{totals['wounded_low']} – {totals['wounded_high']}")
-if shown.empty:
-    st.info("No incident matches this search.")
+top = st.columns([1.1, 3.2, 1.4])
+mode = top[0].radio("Time", ["window", "as of"], key="mode", horizontal=True, bind="query-params")
+if mode == "window":
+    start, end = top[1].slider("Window", min_value=FIRST, max_value=LAST, key="window", format="YYYY-MM-DD",
+                               bind="query-params")
+    trail = None
 else:
-    table = model.to_records(shown)[["date_start", "date_end", "date_precision", "place", "place_ar",
-                                     "event_type", "sub_event_type", "actor1", "actor2", "killed_low",
-                                     "killed_high", "wounded", "confidence", "notes"]]
-    st.dataframe(table, hide_index=True, use_container_width=True)
-for line in model.attribution(shown["source_dataset"]):
-    st.caption(line)
+    asof = top[1].slider("As of", min_value=FIRST, max_value=LAST, key="asof", format="YYYY-MM-DD",
+                         bind="query-params")
+    trail = top[0].selectbox("Trailing window", list(TRAILS), index=1, key="trail", bind="query-params")
+    start, end = asof - dt.timedelta(days=TRAILS[trail] - 1), asof
+top[2].selectbox("Jump to a control change", [""] + [f"{r.date:%Y-%m-%d} — {r.description}" for r in CHANGES.itertuples()],
+                 key="jump_to", on_change=jump, format_func=lambda s: s or "— choose a date —")
+buttons = st.columns(7)
+for col, (label, months) in zip(buttons, [("− year", -12), ("− month", -1), ("+ month", 1), ("+ year", 12)]):
+    col.button(label, on_click=step, args=(months,), key=f"step{months}", width="stretch")
+buttons[4].toggle("▶ Play", key="playing")
+speed = buttons[5].selectbox("Speed", list(SPEEDS), index=1, key="speed", label_visibility="collapsed")
+buttons[6].selectbox("Step", ["month", "year"], key="play_step", label_visibility="collapsed")
+
+
+@st.fragment(run_every=SPEEDS[speed] if st.session_state.playing else None)
+def player() -> None:
+    """While playing, advance the date one step per tick and rerun the page (the map keeps its zoom)."""
+    if not st.session_state.playing:
+        return
+    months = 12 if st.session_state.get("play_step") == "year" else 1
+    at_end = (st.session_state.asof if st.session_state.mode == "as of" else st.session_state.window[1]) >= LAST
+    if at_end:
+        st.session_state.playing = False
+    else:
+        step(months)
+    st.rerun()
+
+
+player()
+ON = end  # the date whose areas of control are drawn
+label = (f"{start:%d %b %Y} – {end:%d %b %Y}" if mode == "window"
+         else f"As of {end:%d %b %Y} ({trail})")
+
+
+# ----------------------------------------------------------------------------------------------
+# Selection
+# ----------------------------------------------------------------------------------------------
+keep = query.mask(DATA, start=start, end=end, event_types=types, sub_event_types=sub_types, actors=None,
+                  admin2=districts, admin3=sub_districts, min_killed=min_killed or None, text=text,
+                  datasets=datasets, search=SEARCH)
+if actors:
+    keep &= DATA["actor1"].isin(actors) | DATA["actor2"].isin(actors)
+if controllers:
+    keep &= DATA["controller"].isin(controllers)
+VIEW = DATA[keep.to_numpy()]
+AREAS = control.control_at(ON, layers=LAYERS) if show_control else LAYERS.iloc[0:0]
+
+st.markdown(f"### {label}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Map
+# ----------------------------------------------------------------------------------------------
+st.session_state.setdefault("view0", {"lat": float(st.query_params.get("lat", mapview.CENTER[0])),
+                                      "lon": float(st.query_params.get("lon", mapview.CENTER[1])),
+                                      "z": int(st.query_params.get("z", mapview.ZOOM))})
+v0 = st.session_state.view0
+base = mapview.build_map(boundaries=boundaries.current_boundaries(), places=label_places(),
+                         center=(v0["lat"], v0["lon"]), zoom=v0["z"])
+left, right = st.columns([3, 1.25])
+with left:
+    out = st_folium(base, key="map", height=620, use_container_width=True,
+                    feature_group_to_add=[mapview.control_layer(AREAS),
+                                          mapview.incident_layer(VIEW, heat=heat)],
+                    returned_objects=["last_active_drawing", "center", "zoom"])
+    if out and out.get("center") and out.get("zoom"):
+        st.query_params["lat"] = f"{out['center']['lat']:.4f}"
+        st.query_params["lon"] = f"{out['center']['lng']:.4f}"
+        st.query_params["z"] = str(out["zoom"])
+    clicked = (out or {}).get("last_active_drawing") or {}
+    props = clicked.get("properties") or {}
+    if props.get("kind") == "incident" and props.get("id") != st.session_state.get("clicked_id"):
+        st.session_state.clicked_id = props["id"]
+        st.session_state.selected = props["id"]
+    for line in model.attribution(VIEW["source_dataset"]):
+        st.caption(line)
+    if VIEW.empty:
+        st.info(f"No incident matches these filters in {label}. Widen the window or clear a filter.")
+    if show_control and AREAS.empty:
+        st.caption(f"No area of control is recorded for {ON:%d %b %Y}.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Counts, timeline, table
+# ----------------------------------------------------------------------------------------------
+with right:
+    totals = query.totals(VIEW)
+    st.metric("Incidents", f"{totals['incidents']:,}")
+    st.metric("Killed (low – high)", f"{totals['killed_low']:,} – {totals['killed_high']:,}",
+              help=f"{totals['killed_unknown']} incidents with no reported toll are not counted")
+    st.metric("Wounded (low – high)", f"{totals['wounded_low']:,} – {totals['wounded_high']:,}")
+    if not AREAS.empty:
+        st.caption("Areas of control on " + f"{ON:%d %b %Y}")
+        held = AREAS.groupby("controller")["area_id"].count()
+        for name, n in held.items():
+            st.caption(f"• {name}: {n} area{'s' if n != 1 else ''}")
+
+monthly = query.monthly_counts(DATA[query.mask(DATA, event_types=types, sub_event_types=sub_types,
+                                               admin2=districts, admin3=sub_districts, datasets=datasets,
+                                               text=text, search=SEARCH).to_numpy()])
+if not monthly.empty:
+    long = monthly.reset_index().melt("month", var_name="type", value_name="incidents")
+    long = long[long["incidents"] > 0]
+    bars = alt.Chart(long).mark_bar().encode(
+        x=alt.X("month:T", title=None, scale=alt.Scale(domain=[str(FIRST), str(LAST)])),
+        y=alt.Y("sum(incidents):Q", title="Incidents per month"),
+        color=alt.Color("type:N", scale=alt.Scale(domain=list(mapview.EVENT_COLOURS),
+                                                  range=list(mapview.EVENT_COLOURS.values())), legend=None),
+        tooltip=["month:T", "type:N", "incidents:Q"])
+    window = alt.Chart(pd.DataFrame({"start": [str(start)], "end": [str(end)]})).mark_rect(
+        opacity=0.15, color="#1f4e9c").encode(x="start:T", x2="end:T")
+    rules = alt.Chart(CHANGES.assign(date=CHANGES["date"].dt.strftime("%Y-%m-%d"))).mark_rule(
+        color="#555", strokeDash=[3, 3]).encode(x="date:T", tooltip=["date:T", "description:N"])
+    st.altair_chart(window + bars + rules, width="stretch")
+    st.caption("Monthly incidents by type (all dates, same filters); the shaded band is the window, "
+               "dashed lines are control changes.")
+
+st.subheader(f"Incidents in view ({len(VIEW):,})")
+table = VIEW.assign(date=[mapview.date_label(a, b, p) for a, b, p in
+                          zip(VIEW["date_start"], VIEW["date_end"], VIEW["date_precision"])],
+                    killed=[mapview._killed_text(a, b, c) for a, b, c in
+                            zip(VIEW["killed_low"], VIEW["killed_best"], VIEW["killed_high"])])
+shown = table[["incident_id", "date", "place", "place_ar", "admin2", "event_type", "sub_event_type", "actor1",
+               "actor2", "killed", "wounded", "controller", "source_dataset"]].reset_index(drop=True)
+picked = st.dataframe(shown, hide_index=True, width="stretch", height=300, key="table",
+                      on_select="rerun", selection_mode="single-row")
+rows = picked.selection.rows if picked and picked.selection else []
+if rows and shown.loc[rows[0], "incident_id"] != st.session_state.get("table_pick"):
+    st.session_state.table_pick = shown.loc[rows[0], "incident_id"]
+    st.session_state.selected = st.session_state.table_pick
+
+
+# ----------------------------------------------------------------------------------------------
+# Details panel (every value escaped; Arabic right-to-left)
+# ----------------------------------------------------------------------------------------------
+def _cell(value) -> str:
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA else str(value)
+    rtl = any("\u0600" <= ch <= "\u06ff" for ch in text)
+    return f'<span dir="{"rtl" if rtl else "ltr"}">{html.escape(text)}</span>' if text else "—"
+
+
+def details(incident_id: str) -> None:
+    row = DATA[DATA["incident_id"] == incident_id]
+    if row.empty:
+        st.info("The selected incident is not in the data any more.")
+        return
+    r = row.iloc[0]
+    sources = []
+    for c in model.parse_sources(r["sources"]):
+        title = html.escape(c.get("title") or c.get("publisher") or c.get("url") or "source")
+        extra = html.escape(" · ".join(x for x in (c.get("publisher"), c.get("date")) if x and x != c.get("title")))
+        url = c.get("url") or ""
+        link = (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">{title}</a>'
+                if url.startswith(("http://", "https://")) else title)
+        sources.append(f"<li>{link}{' — ' + extra if extra else ''}</li>")
+    lines = [
+        ("Date", f"{mapview.date_label(r.date_start, r.date_end, r.date_precision)} (known to the {r.date_precision})"),
+        ("Place", None), ("Location precision", mapview.PRECISION_LABELS.get(int(r.geo_precision), "")),
+        ("District / sub-district", " / ".join(x for x in (r.admin2, r.admin3) if isinstance(x, str))),
+        ("Type", f"{r.event_type} — {r.sub_event_type}" if isinstance(r.sub_event_type, str) else r.event_type),
+        ("Target", r.target), ("Actors", " vs ".join(x for x in (r.actor1, r.actor2) if isinstance(x, str))),
+        ("Killed", mapview._killed_text(r.killed_low, r.killed_best, r.killed_high)),
+        ("Wounded", mapview._killed_text(r.wounded_low, r.wounded, r.wounded_high)),
+        ("Controlled by then", f"{r.controller}" + (f" ({r.control_type})" if r.control_type else "")),
+        ("Confidence", r.confidence), ("Data set", f"{r.source_dataset} · {r.incident_id}"),
+    ]
+    body = []
+    for key, value in lines:
+        if key == "Place":
+            body.append(f"<tr><th>Place</th><td>{_cell(r.place)}<br>{_cell(r.place_ar)}</td></tr>")
+        else:
+            body.append(f"<tr><th>{html.escape(key)}</th><td>{_cell(value)}</td></tr>")
+    notes = _cell(r.notes)
+    st.markdown(f'<div id="details-panel"><table>{"".join(body)}</table>'
+                f"<p><b>Notes</b><br>{notes}</p><p><b>Sources</b></p><ul>{''.join(sources)}</ul></div>",
+                unsafe_allow_html=True)
+
+
+st.subheader("Details")
+st.session_state.setdefault("selected", st.query_params.get("sel"))
+if st.session_state.get("selected"):
+    st.query_params["sel"] = st.session_state.selected
+    details(st.session_state.selected)
+else:
+    st.caption("Click an incident on the map or a row in the table to see its details and sources.")

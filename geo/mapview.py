@@ -20,7 +20,7 @@ from jinja2 import Template
 
 from events import model
 
-CENTER = (35.30, 44.05)
+CENTER = (35.35, 44.05)
 ZOOM = 8
 EVENT_COLOURS = {
     "Battles": "#d62728",
@@ -125,6 +125,7 @@ class AtlasScript(MacroElement):
 .atlas-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 11px/1.3 system-ui, sans-serif;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 250px; }
 .atlas-legend h4 { margin: 4px 0 2px; font-size: 11px; }
+.atlas-legend-head { font-weight: bold; color: #222; text-decoration: none; }
 .atlas-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 .atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
 </style>
@@ -199,11 +200,22 @@ class Legend(_JsonElement):
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function () {
-  var d = {{ this.data }};
+  var d = {{ this.data }}, o = {{ this.options }};
   var legend = L.control({position: 'bottomright'});
   legend.onAdd = function () {
-    var box = atlas.el('div', null, 'atlas-legend');
-    box.id = 'atlas-legend';
+    var outer = atlas.el('div', null, 'atlas-legend');
+    outer.id = 'atlas-legend';
+    var head = atlas.el('a', o.collapsed ? 'Legend ▸' : 'Legend ▾', 'atlas-legend-head');
+    head.href = '#';
+    var box = atlas.el('div');
+    box.style.display = o.collapsed ? 'none' : 'block';
+    head.onclick = function (ev) {
+      ev.preventDefault();
+      var open = box.style.display === 'none';
+      box.style.display = open ? 'block' : 'none';
+      head.textContent = open ? 'Legend ▾' : 'Legend ▸';
+    };
+    outer.appendChild(head); outer.appendChild(box);
     function section(title, items, swatch) {
       box.appendChild(atlas.el('h4', title));
       items.forEach(function (it) {
@@ -223,8 +235,9 @@ class Legend(_JsonElement):
       i.style.border = '2px ' + it[1] + ' #333'; i.style.width = '14px'; i.style.height = '8px';
       i.style.background = 'rgba(0,0,0,' + it[2] + ')'; });
     box.appendChild(atlas.el('div', d.note));
-    L.DomEvent.disableClickPropagation(box);
-    return box;
+    L.DomEvent.disableClickPropagation(outer);
+    L.DomEvent.disableScrollPropagation(outer);
+    return outer;
   };
   legend.addTo({{ this._parent.get_name() }});
 })();
@@ -425,7 +438,7 @@ def _boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, fill: bool) -> f
 
 
 def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENTER, zoom: int = ZOOM,
-              height: str = "100%", overlays=()) -> folium.Map:
+              height: str = "100%", overlays=(), legend_open: bool = False) -> folium.Map:
     """The base map (identical for identical inputs): online tiles with an automatic offline base,
     admin boundaries (toggleable), bilingual place labels, the legend and a scale bar.
 
@@ -453,7 +466,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENT
     for layer in overlays:
         layer.add_to(m)
     m.add_child(OfflineFallback(tiles, offline))
-    m.add_child(Legend(legend_data()))
+    m.add_child(Legend(legend_data(), collapsed=not legend_open))
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 

@@ -1,0 +1,119 @@
+"""The page's widgets and state through Streamlit's AppTest (no browser)."""
+import datetime as dt
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from events import store
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture()
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_STORE", str(tmp_path / "atlas.gpkg"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    return at
+
+
+def incidents(at) -> int:
+    return int(at.metric[0].value.replace(",", ""))
+
+
+def no_errors(at):
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_opens_on_the_curated_set(app):
+    at = app.run()
+    no_errors(at)
+    assert incidents(at) > 10
+    assert any("2013" in m.value for m in at.markdown)
+
+
+def test_filters_change_the_counts(app):
+    at = app.run()
+    everything = incidents(at)
+    at.multiselect(key="types").set_value(["Battles"]).run()
+    no_errors(at)
+    battles = incidents(at)
+    assert 0 < battles < everything
+    at.number_input(key="mink").set_value(20).run()
+    assert incidents(at) < battles
+    at.multiselect(key="types").set_value([]).run()
+    at.number_input(key="mink").set_value(0).run()
+    at.text_input(key="q").set_value("الحويجة").run()
+    assert 0 < incidents(at) < everything
+
+
+def test_slider_and_steps_change_the_selection(app):
+    at = app.run()
+    at.slider(key="window").set_value((dt.date(2021, 9, 1), dt.date(2021, 9, 30))).run()
+    no_errors(at)
+    september = incidents(at)
+    assert september >= 2
+    at.button(key="step12").click().run()  # + year: September 2022
+    assert at.slider(key="window").value == (dt.date(2022, 9, 1), dt.date(2022, 9, 30))
+    assert any("01 Sep 2022 – 30 Sep 2022" in m.value for m in at.markdown)
+
+
+def test_as_of_mode_with_trailing_window(app):
+    at = app.run()
+    at.radio(key="mode").set_value("as of").run()
+    at.slider(key="asof").set_value(dt.date(2021, 9, 30)).run()
+    at.selectbox(key="trail").set_value("last 30 days").run()
+    no_errors(at)
+    assert any("As of 30 Sep 2021" in m.value for m in at.markdown)
+    assert incidents(at) >= 2
+
+
+def test_url_parameters_restore_a_view(app):
+    app.query_params.update({"mode": "window", "window": ["2014-06-01", "2017-10-31"], "types": "Battles",
+                             "q": "Hawija"})
+    at = app.run()
+    no_errors(at)
+    assert at.slider(key="window").value == (dt.date(2014, 6, 1), dt.date(2017, 10, 31))
+    assert at.multiselect(key="types").value == ["Battles"]
+    assert at.text_input(key="q").value == "Hawija"
+
+
+def test_jump_to_a_control_change(app):
+    at = app.run()
+    at.radio(key="mode").set_value("as of").run()
+    options = at.selectbox(key="jump_to").options
+    target = next(o for o in options if o.startswith("2017-10-16"))
+    at.selectbox(key="jump_to").set_value(target).run()
+    no_errors(at)
+    assert at.slider(key="asof").value == dt.date(2017, 10, 16)
+
+
+def test_bad_upload_shows_an_error_and_keeps_the_data(app, tmp_path):
+    at = app.run()
+    before = store.info(tmp_path / "atlas.gpkg")
+    at.file_uploader(key="upload").set_value(("junk.csv", b"\x00\x01\x02 binary junk \xff" * 40, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    no_errors(at)
+    assert any("Nothing was imported" in e.value and "junk.csv" in e.value for e in at.error)
+    after = store.info(tmp_path / "atlas.gpkg")
+    assert after["incidents"] == before["incidents"] and after["data_version"] == before["data_version"]
+
+
+def test_good_upload_is_imported_with_a_rejects_report(app, tmp_path):
+    at = app.run()
+    csv = ("id,date,lat,lon,place,event_type,fatalities,source\n"
+           "a1,2016-10-21,35.47,44.39,Kirkuk,Battles,3,Rudaw\n"
+           "a2,2016-13-40,35.47,44.39,Kirkuk,Battles,1,Rudaw\n").encode()
+    at.file_uploader(key="upload").set_value(("mine.csv", csv, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    no_errors(at)
+    assert any("1 rows imported" in s.value and "1 rejected" in s.value for s in at.success)
+    assert "mine" in at.multiselect(key="ds").options
+
+
+def test_empty_selection_says_so(app):
+    at = app.run()
+    at.text_input(key="q").set_value("no such thing anywhere zzzz").run()
+    no_errors(at)
+    assert incidents(at) == 0
+    assert any("No incident matches" in i.value for i in at.info)
