@@ -274,13 +274,14 @@ st.session_state.setdefault("view0", {"lat": float(st.query_params.get("lat", ma
                                       "lon": float(st.query_params.get("lon", mapview.CENTER[1])),
                                       "z": int(st.query_params.get("z", mapview.ZOOM))})
 v0 = st.session_state.view0
+ZOOM = int((st.session_state.get("map") or {}).get("zoom") or v0["z"])  # the map's zoom after the last move
 base = mapview.build_map(boundaries=boundaries.current_boundaries(), places=label_places(),
                          center=(v0["lat"], v0["lon"]), zoom=v0["z"])
 left, right = st.columns([3, 1.25])
 with left:
     out = st_folium(base, key="map", height=620, use_container_width=True,
                     feature_group_to_add=[mapview.control_layer(AREAS),
-                                          mapview.incident_layer(VIEW, heat=heat)],
+                                          mapview.incident_layer(VIEW, heat=heat, zoom=ZOOM)],
                     returned_objects=["last_active_drawing", "center", "zoom"])
     if out and out.get("center") and out.get("zoom"):
         st.query_params["lat"] = f"{out['center']['lat']:.4f}"
@@ -288,9 +289,13 @@ with left:
         st.query_params["z"] = str(out["zoom"])
     clicked = (out or {}).get("last_active_drawing") or {}
     props = clicked.get("properties") or {}
-    if props.get("kind") == "incident" and props.get("id") != st.session_state.get("clicked_id"):
-        st.session_state.clicked_id = props["id"]
-        st.session_state.selected = props["id"]
+    click = props.get("id") or props.get("cell")
+    if click and click != st.session_state.get("clicked"):
+        st.session_state.clicked = click
+        if props.get("kind") == "incident":
+            st.session_state.selected, st.session_state.cluster = props["id"], None
+        elif props.get("kind") == "cluster":
+            st.session_state.cluster = {"cell": props["cell"], "zoom": props["z"]}
     for line in model.attribution(VIEW["source_dataset"]):
         st.caption(line)
     if VIEW.empty:
@@ -303,6 +308,15 @@ with left:
 # Counts, timeline, table
 # ----------------------------------------------------------------------------------------------
 with right:
+    if st.session_state.get("cluster"):
+        here = mapview.in_cell(VIEW, **st.session_state.cluster)
+        if len(here):
+            names = {r.incident_id: f"{mapview.date_label(r.date_start, r.date_end, r.date_precision)} — {r.place} — "
+                                    f"{r.event_type} ({r.incident_id})" for r in here.itertuples()}
+            pick = st.selectbox(f"{len(here)} incidents at the clicked spot", list(names), format_func=names.get,
+                                key="cluster_pick", index=None, placeholder="Choose one to see its details")
+            if pick and pick != st.session_state.get("selected"):
+                st.session_state.selected = pick
     totals = query.totals(VIEW)
     st.metric("Incidents", f"{totals['incidents']:,}")
     st.metric("Killed (low – high)", f"{totals['killed_low']:,} – {totals['killed_high']:,}",
@@ -397,6 +411,7 @@ def details(incident_id: str) -> None:
 
 st.subheader("Details")
 st.session_state.setdefault("selected", st.query_params.get("sel"))
+
 if st.session_state.get("selected"):
     st.query_params["sel"] = st.session_state.selected
     details(st.session_state.selected)

@@ -127,6 +127,8 @@ class AtlasScript(MacroElement):
 .atlas-legend h4 { margin: 4px 0 2px; font-size: 11px; }
 .atlas-legend-head { font-weight: bold; color: #222; text-decoration: none; }
 .atlas-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
+.atlas-cluster { border-radius: 50%; color: #fff; font: bold 11px/1 system-ui, sans-serif; text-align: center;
+  border: 2px solid rgba(255,255,255,0.9); box-shadow: 0 0 0 1px rgba(0,0,0,0.35); opacity: 0.9; }
 .atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
 </style>
 {% endmacro %}
@@ -274,6 +276,13 @@ class IncidentLayer(_JsonElement):
   var layer = L.geoJSON(data, {
     pointToLayer: function (f, ll) {
       var p = f.properties, colour = o.colours[p.t] || '#777', r = p.r;
+      if (p.kind === 'cluster') {
+        var size = Math.round(2 * r), dot = atlas.el('div', p.n, 'atlas-cluster');
+        dot.style.background = colour; dot.style.width = size + 'px'; dot.style.height = size + 'px';
+        dot.style.lineHeight = size + 'px';
+        return L.marker(ll, {icon: L.divIcon({html: dot, className: '', iconSize: [size, size]}),
+                             bubblingMouseEvents: false});
+      }
       var style = {radius: r, color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.85, bubblingMouseEvents: false};
       if (p.p === 1) { style.color = '#ffffff'; style.weight = 1; }
       else if (p.p === 2) { style.fillOpacity = 0.12; style.weight = 2.5; }
@@ -281,16 +290,28 @@ class IncidentLayer(_JsonElement):
       return L.circleMarker(ll, style);
     },
     onEachFeature: function (f, lyr) {
+      var p = f.properties;
+      if (p.kind === 'cluster') {
+        lyr.bindPopup(function () {
+          var box = atlas.rows(p.n + ' incidents here', [['Dates', p.d], ['Killed', p.k], ['Places', p.places]]);
+          p.types.forEach(function (t) { box.appendChild(atlas.el('div', t[1] + ' × ' + t[0])); });
+          box.appendChild(atlas.el('div', 'Zoom in, or pick one in the panel beside the map.', 'atlas-key'));
+          return box;
+        });
+        lyr.bindTooltip(function () { return atlas.el('span', p.n + ' incidents'); }, {sticky: true});
+        return;
+      }
       lyr.bindPopup(function () {
-        var p = f.properties;
         return atlas.rows(p.n, [['Date', p.d], ['Type', p.ty], ['Killed', p.k], ['Place precision', o.precision[p.p]],
                                 ['Source', p.s]]);
       });
-      lyr.bindTooltip(function () { return atlas.el('span', f.properties.n); }, {sticky: true});
+      lyr.bindTooltip(function () { return atlas.el('span', p.n); }, {sticky: true});
     }
   });
   layer.addTo({{ this._parent.get_name() }});
-  atlas.mark(map, 'incidents', data.features.length);
+  atlas.mark(map, 'points', data.features.length);
+  atlas.mark(map, 'incidents', data.features.reduce(function (a, f) {
+    return a + (f.properties.kind === 'cluster' ? f.properties.n : 1); }, 0));
 })();
 {% endmacro %}
 """)
@@ -351,29 +372,91 @@ def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
     return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y} ({precision})"
 
 
-def incident_features(frame: pd.DataFrame) -> dict:
-    """A compact GeoJSON FeatureCollection of incidents for the map (ids, not full records)."""
+CELL_PX = 22  # incidents closer than this on screen are drawn as one counted circle
+_EARTH = 6378137.0
+
+
+def cells(frame: pd.DataFrame, *, zoom: int, cell_px: int = CELL_PX) -> np.ndarray:
+    """The screen cell (web-mercator grid of `cell_px` pixels at `zoom`) of each incident, as int64."""
+    size = cell_px * 2 * math.pi * _EARTH / (256 * 2 ** int(zoom))
+    x = np.radians(frame["lon"].to_numpy(float)) * _EARTH
+    lat = np.clip(frame["lat"].to_numpy(float), -85, 85)
+    y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * _EARTH
+    return (np.floor(x / size).astype(np.int64) << 32) + (np.floor(y / size).astype(np.int64) & 0xFFFFFFFF)
+
+
+def _incident(row, kind_type: str, radius: float, label: str) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]},
+            "properties": {"id": row.incident_id, "kind": "incident", "t": kind_type, "ty": kind_type,
+                           "p": int(row.geo_precision), "r": radius, "n": label,
+                           "d": date_label(row.date_start, row.date_end, row.date_precision),
+                           "k": _killed_text(row.killed_low, row.killed_best, row.killed_high),
+                           "s": row.source_dataset}}
+
+
+def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: int = CELL_PX,
+                      max_ids: int = 50) -> dict:
+    """A compact GeoJSON FeatureCollection of incidents for the map (ids, not full records).
+
+    With `zoom`, incidents sharing a screen cell become one "cluster" feature (count, dominant
+    type, date and toll range, the cell key to list them on click; their ids when few): the payload
+    stays bounded by the screen, not by the number of incidents.
+    """
     if frame.empty:
         return {"type": "FeatureCollection", "features": []}
     killed = frame["killed_high"].astype("float64")
-    radius = (4 + 2.2 * np.sqrt(killed.fillna(0).clip(lower=0))).clip(upper=20).round(1)
-    types = frame["event_type"].astype(str)
-    labels = (frame["place"].fillna(frame["admin2"]).fillna("Unknown place").astype(str))
-    features = []
-    for i, row in enumerate(frame[["incident_id", "lon", "lat", "geo_precision", "date_start", "date_end",
-                                   "date_precision", "killed_low", "killed_best", "killed_high",
-                                   "source_dataset"]].itertuples(index=False)):
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]},
-                         "properties": {"id": row.incident_id, "kind": "incident", "t": types.iat[i], "ty": types.iat[i],
-                                        "p": int(row.geo_precision), "r": float(radius.iat[i]), "n": labels.iat[i],
-                                        "d": date_label(row.date_start, row.date_end, row.date_precision),
-                                        "k": _killed_text(row.killed_low, row.killed_best, row.killed_high),
-                                        "s": row.source_dataset}})
+    radius = (4 + 2.2 * np.sqrt(killed.fillna(0).clip(lower=0))).clip(upper=20).round(1).to_numpy()
+    types = frame["event_type"].astype(str).to_numpy()
+    labels = frame["place"].fillna(frame["admin2"]).fillna("Unknown place").astype(str).to_numpy()
+    cols = ["incident_id", "lon", "lat", "geo_precision", "date_start", "date_end", "date_precision",
+            "killed_low", "killed_best", "killed_high", "source_dataset"]
+    if zoom is None:
+        return {"type": "FeatureCollection", "features": [
+            _incident(row, types[i], float(radius[i]), labels[i])
+            for i, row in enumerate(frame[cols].itertuples(index=False))]}
+    keys = cells(frame, zoom=zoom, cell_px=cell_px)
+    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    single = counts[inverse] == 1
+    features = [_incident(row, types[i], float(radius[i]), labels[i])
+                for i, row in zip(np.flatnonzero(single), frame[cols].iloc[np.flatnonzero(single)].itertuples(index=False))]
+    many = ~single
+    if many.any():
+        sub = pd.DataFrame({"cell": keys[many], "lat": frame["lat"].to_numpy()[many], "lon": frame["lon"].to_numpy()[many],
+                            "type": types[many], "place": labels[many], "id": frame["incident_id"].to_numpy()[many],
+                            "start": frame["date_start"].to_numpy()[many], "end": frame["date_end"].to_numpy()[many],
+                            "lo": frame["killed_low"].astype("float64").to_numpy()[many],
+                            "hi": killed.to_numpy()[many]})
+        grouped = sub.groupby("cell", sort=False)
+        agg = grouped.agg(lat=("lat", "mean"), lon=("lon", "mean"), n=("id", "size"), start=("start", "min"),
+                          end=("end", "max"), lo=("lo", "sum"), hi=("hi", "sum"),
+                          known=("hi", "count"))
+        by_type = sub.groupby(["cell", "type"]).size()
+        for cell, row in agg.iterrows():
+            counts_t = by_type.loc[cell].sort_values(ascending=False)
+            places = sub.loc[sub["cell"] == cell, "place"].value_counts().index[:3] if row.n <= 5000 else []
+            props = {"kind": "cluster", "cell": str(cell), "z": int(zoom), "n": int(row.n),
+                     "t": counts_t.index[0], "types": [[t, int(c)] for t, c in counts_t.items()],
+                     "r": float(min(9 + 3 * math.log2(row.n), 24)),
+                     "d": f"{pd.Timestamp(row.start):%d %b %Y} – {pd.Timestamp(row.end):%d %b %Y}",
+                     "k": (f"{int(row.lo)}–{int(row.hi)}" if row.lo != row.hi else str(int(row.hi)))
+                          + (f" ({int(row.n - row.known)} unknown)" if row.known < row.n else ""),
+                     "places": "; ".join(places)}
+            if row.n <= max_ids:
+                props["ids"] = sub.loc[sub["cell"] == cell, "id"].tolist()
+            features.append({"type": "Feature", "properties": props,
+                             "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]}})
     return {"type": "FeatureCollection", "features": features}
 
 
-def incident_layer(frame: pd.DataFrame, *, heat: bool = False, name: str = "Incidents") -> folium.FeatureGroup:
-    """The incidents in view as one FeatureGroup (points, or a heat map of the same points)."""
+def in_cell(frame: pd.DataFrame, *, cell: str, zoom: int, cell_px: int = CELL_PX) -> pd.DataFrame:
+    """The incidents of `frame` in one screen cell (what a clicked cluster stands for)."""
+    return frame[cells(frame, zoom=zoom, cell_px=cell_px) == np.int64(int(cell))]
+
+
+def incident_layer(frame: pd.DataFrame, *, heat: bool = False, zoom: int | None = None,
+                   name: str = "Incidents") -> folium.FeatureGroup:
+    """The incidents in view as one FeatureGroup: points (aggregated per screen cell at `zoom`),
+    or a heat map of the same points."""
     group = folium.FeatureGroup(name=name)
     if heat:
         from folium.plugins import HeatMap
@@ -381,7 +464,7 @@ def incident_layer(frame: pd.DataFrame, *, heat: bool = False, name: str = "Inci
         HeatMap(np.column_stack([frame["lat"], frame["lon"], weights]).tolist(), radius=18, blur=14,
                 min_opacity=0.3).add_to(group)
         return group
-    group.add_child(IncidentLayer(incident_features(frame), colours=EVENT_COLOURS,
+    group.add_child(IncidentLayer(incident_features(frame, zoom=zoom), colours=EVENT_COLOURS,
                                   precision={str(k): v for k, v in PRECISION_LABELS.items()}))
     return group
 

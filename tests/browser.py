@@ -113,6 +113,8 @@ def settle(page) -> None:
 
 
 def screenshot(page, name: str) -> Path:
+    """Save a screenshot (after checking no error element is on the page)."""
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator("[data-testid='stException']").all_inner_texts()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     settle(page)
     path = ARTIFACTS / f"{name}.png"

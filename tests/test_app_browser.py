@@ -82,15 +82,24 @@ def test_the_hawija_pocket_appears_and_kirkuk_changes_hands(app_url):
 
 
 def _click_incident(page, frame, incident_id):
-    point = frame.evaluate("""(id) => { let p = null;
-        window.map.eachLayer(l => { if (l.feature && l.feature.properties.id === id) {
-          window.map.setView(l.getLatLng(), 11, {animate: false});
-          l.bringToFront();  // several incidents can share a point: click this one
-          p = window.map.latLngToContainerPoint(l.getLatLng()); } });
-        return p && {x: p.x, y: p.y}; }""", incident_id)
+    """Click the incident on the map; when it shares its spot with others (a counted circle),
+    click that circle and pick the incident in the list beside the map, as a user would."""
+    point = frame.evaluate("""(id) => { let hit = null;
+        window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+          if (p && (p.id === id || (p.ids && p.ids.includes(id)))) {
+            window.map.setView(l.getLatLng(), window.map.getZoom(), {animate: false});
+            if (l.bringToFront) { l.bringToFront(); }
+            const xy = window.map.latLngToContainerPoint(l.getLatLng());
+            hit = {x: xy.x, y: xy.y, cluster: p.kind === 'cluster'}; } });
+        return hit; }""", incident_id)
     assert point, f"{incident_id} is not drawn"
     box = page.query_selector('iframe[title="streamlit_folium.st_folium"]').bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    if point["cluster"]:
+        chooser = page.wait_for_selector("div[data-testid='stSelectbox']:has-text('incidents at the clicked spot')",
+                                         timeout=30_000)
+        chooser.click()
+        page.get_by_role("option", name=incident_id).click()
 
 
 def test_clicking_an_incident_fills_the_details_panel(app_url):
@@ -98,7 +107,9 @@ def test_clicking_an_incident_fills_the_details_panel(app_url):
         page.goto(app_url + "/?mode=window&window=2021-09-01&window=2021-09-30&q=Rashad")
         _, frame = map_frame(page)
         ids = frame.evaluate("""() => { const ids = []; window.map.eachLayer(l => {
-            if (l.feature && l.feature.properties.kind === 'incident') ids.push(l.feature.properties.id); }); return ids; }""")
+            const p = l.feature && l.feature.properties;
+            if (p && p.kind === 'incident') ids.push(p.id);
+            if (p && p.kind === 'cluster') ids.push(...(p.ids || [])); }); return ids; }""")
         assert "cur-2021-001" in ids
         _click_incident(page, frame, "cur-2021-001")
         panel = page.wait_for_selector("#details-panel", timeout=30_000)
