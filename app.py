@@ -9,6 +9,7 @@ import datetime as dt
 import html
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import altair as alt
@@ -111,6 +112,10 @@ st.session_state.setdefault("mode", "window")
 st.session_state.setdefault("window", (dt.date(2013, 1, 1), dt.date(2018, 12, 31)))
 st.session_state.setdefault("asof", dt.date(2014, 6, 15))
 st.session_state.setdefault("playing", False)
+if months := st.session_state.pop("pending_step", None):
+    step(months)
+if st.session_state.pop("stop_playing", False):
+    st.session_state.playing = False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -233,15 +238,22 @@ buttons[6].selectbox("Step", ["month", "year"], key="play_step", label_visibilit
 
 @st.fragment(run_every=SPEEDS[speed] if st.session_state.playing else None)
 def player() -> None:
-    """While playing, advance the date one step per tick and rerun the page (the map keeps its zoom)."""
+    """While playing, advance the date one step per tick and rerun the page (the map keeps its zoom).
+
+    The fragment's body also runs on every full rerun: steps are paced by the clock, so the rerun a
+    step triggers does not step again."""
     if not st.session_state.playing:
         return
+    now = time.monotonic()
+    if now - st.session_state.get("last_tick", 0.0) < 0.9 * SPEEDS[speed]:
+        return
+    st.session_state.last_tick = now
     months = 12 if st.session_state.get("play_step") == "year" else 1
     at_end = (st.session_state.asof if st.session_state.mode == "as of" else st.session_state.window[1]) >= LAST
     if at_end:
-        st.session_state.playing = False
+        st.session_state.stop_playing = True
     else:
-        step(months)
+        st.session_state.pending_step = months  # applied at the top of the next run, before the slider exists
     st.rerun()
 
 

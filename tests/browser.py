@@ -94,13 +94,28 @@ def chromium_page(*, width: int = 1500, height: int = 1000):
             browser.close()
 
 
-def map_frame(page, *, timeout: float = 60_000):
-    """The st_folium iframe's frame once Leaflet has drawn the base and the dynamic layers."""
-    handle = page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached", timeout=timeout)
-    frame = handle.content_frame()
-    frame.wait_for_function("window.map && window.map._loaded && document.querySelector('#map_div')"
-                            " && document.querySelector('#map_div').dataset.incidents !== undefined", timeout=timeout)
-    return handle, frame
+def map_frame(page, *, timeout: float = 90_000):
+    """The st_folium iframe's frame once Leaflet has drawn the base and the dynamic layers.
+
+    Streamlit may mount the component iframe more than once while a page starts: each attempt looks
+    the iframe up again, so a replaced (detached) frame is never waited on for long."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    ready = ("window.map && window.map._loaded && document.querySelector('#map_div')"
+             " && document.querySelector('#map_div').dataset.incidents !== undefined")
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        left_ms = max(1_000.0, (deadline - time.monotonic()) * 1000)
+        try:
+            handle = page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', state="attached",
+                                            timeout=left_ms)
+            frame = handle.content_frame()
+            if frame is not None:
+                frame.wait_for_function(ready, timeout=min(left_ms, 15_000))
+                return handle, frame
+        except PlaywrightError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def map_state(frame) -> dict:

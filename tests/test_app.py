@@ -117,3 +117,12 @@ def test_empty_selection_says_so(app):
     no_errors(at)
     assert incidents(at) == 0
     assert any("No incident matches" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("text", ["Lakja", "لاكجة", "Rashad", "الرشاد"])
+def test_the_seed_incidents_can_be_found(app, text):
+    at = app.run()
+    at.slider(key="window").set_value((dt.date(2003, 1, 1), dt.date(2024, 12, 31))).run()
+    at.text_input(key="q").set_value(text).run()
+    no_errors(at)
+    assert incidents(at) >= 1

@@ -138,3 +138,30 @@ def test_xss_in_data_is_shown_as_text(app_url):
         screenshot(page, "app_xss_popup")
         panel.scroll_into_view_if_needed()
         screenshot(page, "app_xss_details")
+
+
+def test_playback_steps_the_date_and_keeps_the_map(app_url):
+    with chromium_page() as (page, _):
+        page.goto(app_url + "/?mode=as+of&asof=2014-04-15")
+        handle, frame = map_frame(page)
+        frame.evaluate("window.map.setZoom(9, {animate: false})")
+        handle.evaluate("el => { el.dataset.probe = 'same-element'; }")
+        hawija = """() => { let on = false; window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+            if (p && p.kind === 'control' && p.area_id === 'hawija-centre' && p.controller === 'ISIS') on = true; });
+            return on; }"""
+        assert not frame.evaluate(hawija)
+        page.get_by_text("▶ Play").click()
+        # Month by month at 1 s a step: June 2014 arrives within a few ticks and the pocket appears.
+        frame.wait_for_function(hawija, timeout=60_000)
+        page.get_by_text("▶ Play").click()  # pause
+        wait_rerun(page)
+        assert page.query_selector('iframe[title="streamlit_folium.st_folium"]').evaluate("el => el.dataset.probe") == "same-element"
+        assert map_state(frame)["zoom"] == 9
+        screenshot(page, "app_playback_june_2014")
+        heading = page.get_by_role("heading", name="As of").inner_text()
+        assert "2014" in heading and "Apr" not in heading and "May" not in heading
+        link = page.url  # the shared link reopens the same view
+        page.goto(link)
+        _, again = map_frame(page)
+        again.wait_for_function(hawija, timeout=30_000)
+        assert page.get_by_role("heading", name="As of").inner_text() == heading
