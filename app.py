@@ -17,9 +17,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from events import model, query, store
+from events import exports, model, query, store
 from events.importers import ImportFailure
-from geo import assets, boundaries, control, gazetteer, mapview
+from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
 TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
@@ -363,7 +363,7 @@ if not monthly.empty:
 st.subheader(f"Incidents in view ({len(VIEW):,})")
 table = VIEW.assign(date=[mapview.date_label(a, b, p) for a, b, p in
                           zip(VIEW["date_start"], VIEW["date_end"], VIEW["date_precision"])],
-                    killed=[mapview._killed_text(a, b, c) for a, b, c in
+                    killed=[mapview.killed_text(a, b, c) for a, b, c in
                             zip(VIEW["killed_low"], VIEW["killed_best"], VIEW["killed_high"])])
 shown = table[["incident_id", "date", "place", "place_ar", "admin2", "event_type", "sub_event_type", "actor1",
                "actor2", "killed", "wounded", "controller", "source_dataset"]].reset_index(drop=True)
@@ -373,6 +373,99 @@ rows = picked.selection.rows if picked and picked.selection else []
 if rows and shown.loc[rows[0], "incident_id"] != st.session_state.get("table_pick"):
     st.session_state.table_pick = shown.loc[rows[0], "incident_id"]
     st.session_state.selected = st.session_state.table_pick
+
+
+# ----------------------------------------------------------------------------------------------
+# Exports of this view
+# ----------------------------------------------------------------------------------------------
+def current_view() -> snapshot.View:
+    """The view on screen: window, filters, layers and the map's centre and zoom."""
+    state = st.session_state.get("map") or {}
+    centre = state.get("center") or {"lat": v0["lat"], "lng": v0["lon"]}
+    filters = dict(event_types=types, sub_event_types=sub_types, admin2=districts, admin3=sub_districts,
+                   min_killed=min_killed or None, text=text or None, datasets=datasets)
+    view = snapshot.View(start=pd.Timestamp(start), end=pd.Timestamp(end), filters=filters, controllers=controllers,
+                         show_control=show_control, heat=heat, center=(centre["lat"], centre["lng"]),
+                         zoom=int(state.get("zoom") or v0["z"]), bounds=None, offline=True, label=label)
+    if actors:
+        view.filters["actors"] = actors
+    return view
+
+
+def _exported(name: str, build) -> None:
+    """Build an export on request (not on every rerun) and keep it for its download button."""
+    try:
+        st.session_state[f"export_{name}"] = build()
+        st.session_state.pop(f"export_{name}_error", None)
+    except (snapshot.SnapshotError, exports.ExportError, ValueError) as exc:
+        st.session_state[f"export_{name}_error"] = str(exc)
+        st.session_state.pop(f"export_{name}", None)
+
+
+with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)"):
+    stem = f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}"
+    data_col, png_col, html_col = st.columns(3)
+    with data_col:
+        fmt = st.selectbox("Incidents in view as", ["csv", "geojson", "kml", "gpkg"], key="export_fmt",
+                           format_func={"csv": "CSV (Excel, UTF-8 with BOM)", "geojson": "GeoJSON",
+                                        "kml": "KML (Google Earth)", "gpkg": "GeoPackage (QGIS)"}.get)
+        if st.button("Prepare data file", key="prep_data"):
+            _exported("data", lambda: exports.export(VIEW, fmt))
+        if st.session_state.get("export_data"):
+            content, ext, mime = st.session_state.export_data
+            st.download_button(f"Download {ext}", content, file_name=stem + ext, mime=mime, key="dl_data")
+        if st.button("Prepare control areas (GeoJSON)", key="prep_control"):
+            def window_areas():
+                live = LAYERS[(LAYERS["valid_from"] <= pd.Timestamp(end)) &
+                              (LAYERS["valid_to"].isna() | (LAYERS["valid_to"] > pd.Timestamp(start)))]
+                return exports.control_to_geojson(live), ".geojson", "application/geo+json"
+            _exported("control", window_areas)
+        if st.session_state.get("export_control"):
+            st.download_button("Download control areas", st.session_state.export_control[0],
+                               file_name=f"control_{stem}.geojson", mime="application/geo+json", key="dl_control")
+    with png_col:
+        size = st.selectbox("PNG size", ["1920x1080", "a4"], key="png_size",
+                            format_func={"1920x1080": "1920×1080 (slides)", "a4": "A4 landscape, 150 dpi"}.get)
+        if not snapshot.browser_available():
+            st.warning("No browser on this server, so no PNG or PDF: use the interactive HTML export instead "
+                       "(bash .ci/setup --test installs Debian's chromium).")
+        elif st.button("Render PNG", key="prep_png"):
+            with st.spinner("Rendering the map in headless Chromium…"):
+                _exported("png", lambda: snapshot.snapshot_png(DATA, current_view(), layers=LAYERS,
+                                                               data_version=FACTS["data_version"],
+                                                               size=snapshot.parse_size(size)))
+        if st.session_state.get("export_png"):
+            st.download_button("Download PNG", st.session_state.export_png, file_name=stem + ".png",
+                               mime="image/png", key="dl_png")
+    with html_col:
+        st.caption("One HTML file with its own time slider, for e-mail; opens offline.")
+        if st.button("Make interactive HTML", key="prep_html"):
+            _exported("html", lambda: snapshot.interactive_html(
+                DATA, current_view(), layers=LAYERS, data_version=FACTS["data_version"],
+                trail_days=TRAILS[trail] if trail else None).encode("utf-8"))
+        if st.session_state.get("export_html"):
+            st.download_button("Download HTML", st.session_state.export_html, file_name=stem + ".html",
+                               mime="text/html", key="dl_html")
+    st.markdown("**Briefing pack (PDF, one page per date)**")
+    in_window = [f"{d:%Y-%m-%d}" for d in CHANGES["date"] if pd.Timestamp(start) <= d <= pd.Timestamp(end)]
+    brief_dates = st.text_input("Dates (YYYY-MM-DD, comma-separated)", key="brief_dates",
+                                value=", ".join(in_window[:6]) or f"{end:%Y-%m-%d}",
+                                help="Default: the control-change dates in the window")
+    if snapshot.browser_available() and st.button("Render briefing PDF", key="prep_pdf"):
+        bar = st.progress(0.0, text="Rendering pages…")
+        view = current_view()
+        _exported("pdf", lambda: snapshot.briefing_pdf(
+            DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=view.filters,
+            controllers=controllers, layers=LAYERS, data_version=FACTS["data_version"],
+            trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
+            progress=lambda i, n: bar.progress(i / n, text=f"Page {i} of {n} rendered")))
+        bar.empty()
+    if st.session_state.get("export_pdf"):
+        st.download_button("Download briefing PDF", st.session_state.export_pdf, file_name=f"briefing_{stem}.pdf",
+                           mime="application/pdf", key="dl_pdf")
+    for name in ("data", "control", "png", "html", "pdf"):
+        if st.session_state.get(f"export_{name}_error"):
+            st.error(st.session_state[f"export_{name}_error"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -404,8 +497,8 @@ def details(incident_id: str) -> None:
         ("District / sub-district", " / ".join(x for x in (r.admin2, r.admin3) if isinstance(x, str))),
         ("Type", f"{r.event_type} — {r.sub_event_type}" if isinstance(r.sub_event_type, str) else r.event_type),
         ("Target", r.target), ("Actors", " vs ".join(x for x in (r.actor1, r.actor2) if isinstance(x, str))),
-        ("Killed", mapview._killed_text(r.killed_low, r.killed_best, r.killed_high)),
-        ("Wounded", mapview._killed_text(r.wounded_low, r.wounded, r.wounded_high)),
+        ("Killed", mapview.killed_text(r.killed_low, r.killed_best, r.killed_high)),
+        ("Wounded", mapview.killed_text(r.wounded_low, r.wounded, r.wounded_high)),
         ("Controlled by then", f"{r.controller}" + (f" ({r.control_type})" if r.control_type else "")),
         ("Confidence", r.confidence), ("Data set", f"{r.source_dataset} · {r.incident_id}"),
     ]

@@ -38,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Print incidents in the canonical columns. Without --store: the curated "
                                      "default data set.")
     lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
-    _add_filters(lst)
-    lst.add_argument("--format", default="csv", choices=["csv", "geojson", "json"], help="output format")
+    add_filters(lst)
+    lst.add_argument("--format", default="csv", choices=["csv", "geojson", "json", "kml", "gpkg"],
+                     help="output format (kml: Google Earth with time spans; gpkg: GeoPackage, needs --out)")
     lst.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
 
     inf = sub.add_parser("info", help="counts, date range and data version",
@@ -50,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _add_filters(p: argparse.ArgumentParser) -> None:
+def add_filters(p: argparse.ArgumentParser) -> None:
+    """The filter options shared by `events list` and `geo snapshot` / `geo briefing`."""
     p.add_argument("--from", dest="start", metavar="DATE", help="window start, YYYY-MM-DD (interval overlap)")
     p.add_argument("--to", dest="end", metavar="DATE", help="window end, YYYY-MM-DD")
     p.add_argument("--type", dest="event_types", action="append", metavar="T",
@@ -128,24 +130,28 @@ def _geocoder():
 
 
 def _cmd_list(args) -> int:
+    from events import exports
     frame = load_incidents(args.store)
     selected = query.select(frame, **filters_from(args))
-    text = _render(selected, args.format)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+    if args.format == "json":
+        data = (model.to_records(selected).to_json(orient="records", force_ascii=False, indent=1) + "\n").encode()
+    elif args.format == "gpkg" and not args.out:
+        print("error: --format gpkg writes a binary GeoPackage: give --out FILE.gpkg", file=sys.stderr)
+        return 2
+    elif selected.empty and args.format == "csv":
+        data = model.to_records(selected).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     else:
-        sys.stdout.write(text)
+        try:
+            data, _, _ = exports.export(selected, args.format)
+        except exports.ExportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    if args.out:
+        Path(args.out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
-
-
-def _render(frame, fmt: str) -> str:
-    records = model.to_records(frame)
-    if fmt == "csv":
-        return records.to_csv(index=False, lineterminator="\n")
-    if fmt == "json":
-        return records.to_json(orient="records", force_ascii=False, indent=1) + "\n"
-    return frame.assign(**{c: records[c] for c in model.DATE_COLUMNS}).to_json(
-        drop_id=True, ensure_ascii=False, na="drop") + "\n"
 
 
 def _cmd_info(args) -> int:

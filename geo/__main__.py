@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -11,6 +12,9 @@ EPILOG = """examples:
   python -m geo geocode Hawija الدبس "30 km south-west of Kirkuk" --json
   python -m geo control --date 2015-06-01 --json > control_2015-06-01.geojson
   python -m geo changes
+  python -m geo snapshot --out kirkuk_2017-10-16.png --date 2017-10-16 --size 1920x1080
+  python -m geo snapshot --out replay.html --from 2014-01-01 --to 2017-12-31
+  python -m geo briefing --out brief.pdf --dates 2014-06-15,2014-08-08,2017-10-16,2021-06-01
 """
 
 
@@ -33,7 +37,123 @@ def _parser() -> argparse.ArgumentParser:
     chg = sub.add_parser("changes", help="the dates on which control changed, with a one-line description")
     chg.add_argument("--json", action="store_true", help="print JSON")
     chg.add_argument("--layers", metavar="FILE", help="a control GeoJSON of your own instead of the defaults")
+    snap = sub.add_parser("snapshot", help="a PNG of a view, or a standalone interactive HTML (by --out's extension)",
+                          description="Render a view: .png (headless Chromium, --size pixels) or .html (one "
+                                      "self-contained file with its own time slider, opens offline).")
+    snap.add_argument("--out", required=True, metavar="FILE.png|FILE.html")
+    _add_view_args(snap)
+    snap.add_argument("--date", metavar="D", help="as of this date: control areas on D, incidents of --trail days")
+    snap.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT pixels, or a4 (landscape, 150 dpi)")
+    snap.add_argument("--center", metavar="LAT,LON", help="map centre (with --zoom) instead of --bounds")
+    snap.add_argument("--zoom", type=int, metavar="Z")
+    snap.add_argument("--first", metavar="D", help="HTML: start of the period its slider covers (default: --from/--date)")
+    snap.add_argument("--last", metavar="D", help="HTML: end of the period its slider covers (default: --to/--date)")
+    snap.add_argument("--heat", action="store_true", help="heat map instead of points")
+    brief = sub.add_parser("briefing", help="a PDF briefing pack, one page per date",
+                           description="A PDF with a cover page (filters) and one page per date: the map on that "
+                                       "date, legend, headline counts and the top incidents with sources.")
+    brief.add_argument("--out", required=True, metavar="FILE.pdf")
+    brief.add_argument("--dates", metavar="D1,D2,...", help="the dates, comma-separated")
+    brief.add_argument("--changes", metavar="FROM:TO", help="or: every control-change date in this range")
+    _add_view_args(brief)
     return p
+
+
+def _add_view_args(p) -> None:
+    from events.__main__ import add_filters
+    add_filters(p)
+    p.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    p.add_argument("--trail", type=int, default=90, metavar="DAYS", help="days of incidents up to each date (90)")
+    p.add_argument("--controller", action="append", metavar="NAME", help="only places held by NAME then (repeatable)")
+    p.add_argument("--bounds", metavar="S,W,N,E", help="the area to show (default: the study area)")
+    p.add_argument("--no-control", action="store_true", help="leave out the areas of control")
+    p.add_argument("--online", action="store_true", help="try online base tiles (default: the offline base)")
+    p.add_argument("--title", help="title printed on the page")
+
+
+def _numbers(text: str, n: int, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != n:
+        raise SystemExit(f"error: {what} {text!r}: expected {n} comma-separated numbers")
+    return values
+
+
+def _incidents(store_path):
+    """Incidents with admin areas from the boundaries in use and their controller on their date."""
+    from events.__main__ import load_incidents
+    from geo import boundaries, control
+    frame = boundaries.assign_admin(load_incidents(store_path))
+    return frame.join(control.controller_of(frame))
+
+
+def _version(store_path) -> str:
+    from events import store
+    return store.info(store_path)["data_version"] if store_path else store.curated_version()
+
+
+def _view(args, **extra):
+    from events.__main__ import filters_from
+    from geo import snapshot
+    filters = filters_from(args)
+    start, end = filters.pop("start", None), filters.pop("end", None)
+    options = dict(filters=filters, controllers=args.controller or [], show_control=not args.no_control,
+                   offline=not args.online, **extra)
+    if args.bounds:
+        options["bounds"] = _numbers(args.bounds, 4, "--bounds")
+    if args.title:
+        options["title"] = args.title
+    if getattr(args, "center", None):
+        options.update(center=_numbers(args.center, 2, "--center"), zoom=args.zoom or 9, bounds=None)
+    if getattr(args, "date", None):
+        return snapshot.view_for(date=args.date, trail_days=args.trail, **options)
+    return snapshot.view_for(start=start, end=end, **options)
+
+
+def _cmd_snapshot(args) -> int:
+    from geo import snapshot
+    out = Path(args.out)
+    view = _view(args, heat=args.heat)
+    incidents, version = _incidents(args.store), _version(args.store)
+    if out.suffix.lower() == ".html":
+        text = snapshot.interactive_html(incidents, view, data_version=version, first=args.first, last=args.last,
+                                         trail_days=args.trail if args.date else None)
+        out.write_text(text, encoding="utf-8")
+    elif out.suffix.lower() == ".png":
+        size = snapshot.parse_size(args.size)
+        out.write_bytes(snapshot.snapshot_png(incidents, view, data_version=version, size=size,
+                                              allow_network=args.online))
+    else:
+        raise SystemExit(f"error: --out {out.name}: use a .png or .html file name")
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
+def _cmd_briefing(args) -> int:
+    from events.__main__ import filters_from
+    from geo import control, snapshot
+    if bool(args.dates) == bool(args.changes):
+        raise SystemExit("error: give --dates D1,D2,... or --changes FROM:TO")
+    if args.dates:
+        dates = [d.strip() for d in args.dates.split(",") if d.strip()]
+    else:
+        lo, _, hi = args.changes.partition(":")
+        changes = control.control_changes()
+        dates = [d for d in changes["date"] if _date(lo) <= d <= _date(hi)]
+        if not dates:
+            raise SystemExit(f"error: no control change between {lo} and {hi}")
+    filters = filters_from(args)
+    filters.pop("start", None), filters.pop("end", None)
+    bounds = _numbers(args.bounds, 4, "--bounds") if args.bounds else snapshot.STUDY_BOUNDS
+    pdf = snapshot.briefing_pdf(_incidents(args.store), dates, filters=filters, controllers=args.controller or [],
+                                data_version=_version(args.store), trail_days=args.trail, bounds=bounds,
+                                title=args.title or "Kirkuk briefing", allow_network=args.online,
+                                progress=lambda i, n: print(f"page {i}/{n} rendered", file=sys.stderr))
+    Path(args.out).write_bytes(pdf)
+    print(f"wrote {args.out} ({len(dates)} pages, {len(pdf):,} bytes)")
+    return 0
 
 
 def _date(text: str) -> pd.Timestamp:
@@ -95,10 +215,12 @@ def _cmd_changes(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from geo.control import ControlError
     args = _parser().parse_args(argv)
-    commands = {"geocode": _cmd_geocode, "control": _cmd_control, "changes": _cmd_changes}
+    from geo.snapshot import SnapshotError
+    commands = {"geocode": _cmd_geocode, "control": _cmd_control, "changes": _cmd_changes,
+                "snapshot": _cmd_snapshot, "briefing": _cmd_briefing}
     try:
         return commands[args.command](args)
-    except ControlError as exc:
+    except (ControlError, SnapshotError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

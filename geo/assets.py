@@ -12,6 +12,7 @@ import base64
 import mimetypes
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import folium
@@ -56,6 +57,18 @@ def missing(dest: Path = STATIC) -> list[str]:
 
 def _classes():
     return {"map": folium.Map, "cluster": plugins.MarkerCluster, "heat": plugins.HeatMap}
+
+
+@contextmanager
+def local(base_url: str):
+    """Point folium's asset lists at `base_url` for the duration of a block, then restore them."""
+    saved = {cls: (cls.default_js, cls.default_css) for cls in _classes().values()}
+    use_local(base_url)
+    try:
+        yield
+    finally:
+        for cls, (js, css) in saved.items():
+            cls.default_js, cls.default_css = js, css
 
 
 def use_local(base_url: str = "/app/static/vendor") -> None:

@@ -1,6 +1,6 @@
 """The atlas map: an identical base map every run, and the layers that change with the view.
 
-`base_map` holds what never changes within a session (base layers, the offline base drawn from our
+`build_map` holds what never changes within a session (base layers, the offline base drawn from our
 own boundaries and places, admin boundaries, place labels, the legend), so Streamlit never reloads
 the map iframe. `incident_layer` and `control_layer` return FeatureGroups for st_folium's
 `feature_group_to_add`. Everything from data reaches JavaScript as JSON (`js_json`) and is put on
@@ -132,12 +132,13 @@ class AtlasScript(MacroElement):
 .atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
 </style>
 {% endmacro %}
-{% macro script(this, kwargs) %}""" + _HELPERS + """{% endmacro %}
+{% macro script(this, kwargs) %}""" + _HELPERS + """{{ this.layer_helpers }}{% endmacro %}
 """)
 
     def __init__(self):
         super().__init__()
         self._name = "AtlasScript"
+        self.layer_helpers = _LAYER_HELPERS
 
 
 class OfflineFallback(_JsonElement):
@@ -162,17 +163,20 @@ class OfflineFallback(_JsonElement):
     atlas.mark(map, 'base', 'offline');
   }
   online.forEach(function (t) {
-    t.on('tileload', function () { loaded = true; atlas.mark(map, 'base', 'online'); });
+    t.on('tileload', function () { loaded = true; });
+    t.on('load', function () { if (!switched) { atlas.mark(map, 'base', 'online'); } });
     t.on('tileerror', function () { errors += 1; if (errors >= opts.errors) { goOffline(); } });
   });
-  setTimeout(goOffline, opts.timeout_ms);
+  if (opts.offline_now) { goOffline(); } else { setTimeout(goOffline, opts.timeout_ms); }
 })();
 {% endmacro %}
 """)
 
-    def __init__(self, tiles, offline, *, errors: int = 3, timeout_ms: int = 4000):
+    def __init__(self, tiles, offline, *, errors: int = 3, timeout_ms: int = 4000, offline_now: bool = False):
         super().__init__(None, errors=errors, timeout_ms=timeout_ms, attribution=OFFLINE_ATTRIBUTION,
-                         message="No network: showing the offline base (atlas boundaries and places)")
+                         offline_now=offline_now,
+                         message="Offline base (atlas boundaries and places)" if offline_now else
+                         "No network: showing the offline base (atlas boundaries and places)")
         self.tile_names = [t.get_name() for t in tiles]
         self.offline_name = offline.get_name()
 
@@ -273,42 +277,7 @@ class IncidentLayer(_JsonElement):
 (function () {
   var data = {{ this.data }}, o = {{ this.options }};
   var map = {{ this._parent._parent.get_name() if this._parent._parent else 'map_div' }};
-  var layer = L.geoJSON(data, {
-    pointToLayer: function (f, ll) {
-      var p = f.properties, colour = o.colours[p.t] || '#777', r = p.r;
-      if (p.kind === 'cluster') {
-        var size = Math.round(2 * r), dot = atlas.el('div', p.n, 'atlas-cluster');
-        dot.style.background = colour; dot.style.width = size + 'px'; dot.style.height = size + 'px';
-        dot.style.lineHeight = size + 'px';
-        return L.marker(ll, {icon: L.divIcon({html: dot, className: '', iconSize: [size, size]}),
-                             bubblingMouseEvents: false});
-      }
-      var style = {radius: r, color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.85, bubblingMouseEvents: false};
-      if (p.p === 1) { style.color = '#ffffff'; style.weight = 1; }
-      else if (p.p === 2) { style.fillOpacity = 0.12; style.weight = 2.5; }
-      else { style.fillOpacity = 0.06; style.weight = 2; style.dashArray = '3 3'; style.radius = r + 4; }
-      return L.circleMarker(ll, style);
-    },
-    onEachFeature: function (f, lyr) {
-      var p = f.properties;
-      if (p.kind === 'cluster') {
-        lyr.bindPopup(function () {
-          var box = atlas.rows(p.n + ' incidents here', [['Dates', p.d], ['Killed', p.k], ['Places', p.places]]);
-          p.types.forEach(function (t) { box.appendChild(atlas.el('div', t[1] + ' × ' + t[0])); });
-          box.appendChild(atlas.el('div', 'Zoom in, or pick one in the panel beside the map.', 'atlas-key'));
-          return box;
-        });
-        lyr.bindTooltip(function () { return atlas.el('span', p.n + ' incidents'); }, {sticky: true});
-        return;
-      }
-      lyr.bindPopup(function () {
-        return atlas.rows(p.n, [['Date', p.d], ['Type', p.ty], ['Killed', p.k], ['Place precision', o.precision[p.p]],
-                                ['Source', p.s]]);
-      });
-      lyr.bindTooltip(function () { return atlas.el('span', p.n); }, {sticky: true});
-    }
-  });
-  layer.addTo({{ this._parent.get_name() }});
+  atlas.incidentLayer(data, o).addTo({{ this._parent.get_name() }});
   atlas.mark(map, 'points', data.features.length);
   atlas.mark(map, 'incidents', data.features.reduce(function (a, f) {
     return a + (f.properties.kind === 'cluster' ? f.properties.n : 1); }, 0));
@@ -317,35 +286,16 @@ class IncidentLayer(_JsonElement):
 """)
 
 
+
 class ControlLayer(_JsonElement):
     """Areas of control valid on the date: colour by controller, dash by type, opacity by confidence."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function () {
-  var data = {{ this.data }}, o = {{ this.options }};
+  var data = {{ this.data }};
   var map = {{ this._parent._parent.get_name() if this._parent._parent else 'map_div' }};
-  var layer = L.geoJSON(data, {
-    style: function (f) { return f.properties.style; },
-    onEachFeature: function (f, lyr) {
-      lyr.bindPopup(function () {
-        var p = f.properties, box = atlas.rows(p.controller, [['Control', p.control_type], ['Area', p.label],
-          ['Period', p.period], ['Confidence', p.confidence], ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
-          ['Notes', p.notes]]);
-        box.appendChild(atlas.el('div', 'Sources:', 'atlas-key'));
-        p.sources.forEach(function (s) {
-          var line = atlas.el('div');
-          if (s.url && /^https?:\\/\\//.test(s.url)) {
-            var a = atlas.el('a', s.title || s.publisher || s.url); a.href = s.url; a.target = '_blank'; a.rel = 'noopener';
-            line.appendChild(a);
-          } else { line.appendChild(atlas.el('span', s.title || s.publisher || s.url)); }
-          box.appendChild(line);
-        });
-        return box;
-      }, {maxWidth: 320});
-    }
-  });
-  layer.addTo({{ this._parent.get_name() }});
+  var layer = atlas.controlLayer(data).addTo({{ this._parent.get_name() }});
   layer.bringToBack();
   atlas.mark(map, 'control', data.features.length);
 })();
@@ -353,7 +303,8 @@ class ControlLayer(_JsonElement):
 """)
 
 
-def _killed_text(low, best, high) -> str:
+
+def killed_text(low, best, high) -> str:
     if pd.isna(high):
         return "unknown"
     if pd.notna(low) and low != high:
@@ -390,7 +341,7 @@ def _incident(row, kind_type: str, radius: float, label: str) -> dict:
             "properties": {"id": row.incident_id, "kind": "incident", "t": kind_type, "ty": kind_type,
                            "p": int(row.geo_precision), "r": radius, "n": label,
                            "d": date_label(row.date_start, row.date_end, row.date_precision),
-                           "k": _killed_text(row.killed_low, row.killed_best, row.killed_high),
+                           "k": killed_text(row.killed_low, row.killed_best, row.killed_high),
                            "s": row.source_dataset}}
 
 
@@ -521,14 +472,15 @@ def _boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, fill: bool) -> f
 
 
 def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENTER, zoom: int = ZOOM,
-              height: str = "100%", overlays=(), legend_open: bool = False) -> folium.Map:
+              height: str = "100%", overlays=(), legend_open: bool = False, offline: bool = False,
+              width: str = "100%") -> folium.Map:
     """The base map (identical for identical inputs): online tiles with an automatic offline base,
     admin boundaries (toggleable), bilingual place labels, the legend and a scale bar.
 
     `overlays` (FeatureGroups) are drawn into the map itself, for standalone pages; in the app the
     changing layers go to st_folium's `feature_group_to_add` instead, so the base never reloads."""
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True,
-                   maxZoom=18, minZoom=5, height=height)
+                   maxZoom=18, minZoom=5, height=height, width=width)
     m.add_child(AtlasScript())
     folium.map.CustomPane(BASE_PANE, z_index=250).add_to(m)  # above tiles, below every overlay
     tiles = [folium.TileLayer(t["url"], name=t["name"], attr=t["attribution"], max_zoom=18, show=(i == 0))
@@ -536,10 +488,9 @@ def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENT
     for t in tiles:
         t.add_to(m)
     approx = bool(boundaries["approximate"].any()) if "approximate" in boundaries else True
-    offline = folium.FeatureGroup(name=OFFLINE_NAME, overlay=False, show=False, attr=OFFLINE_ATTRIBUTION)
-    _boundary_layer(boundaries, name="offline-base", fill=True).add_to(offline)
-    offline.options["attribution"] = OFFLINE_ATTRIBUTION
-    offline.add_to(m)
+    offline_group = folium.FeatureGroup(name=OFFLINE_NAME, overlay=False, show=False)
+    _boundary_layer(boundaries, name="offline-base", fill=True).add_to(offline_group)
+    offline_group.add_to(m)
     admin = folium.FeatureGroup(name="Admin boundaries" + (" (approximate)" if approx else " (official)"), show=True)
     _boundary_layer(boundaries, name="admin", fill=False).add_to(admin)
     admin.add_to(m)
@@ -548,7 +499,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENT
     labels.add_to(m)
     for layer in overlays:
         layer.add_to(m)
-    m.add_child(OfflineFallback(tiles, offline))
+    m.add_child(OfflineFallback(tiles, offline_group, offline_now=offline))
     m.add_child(Legend(legend_data(), collapsed=not legend_open))
     folium.LayerControl(collapsed=True).add_to(m)
     return m
@@ -581,3 +532,147 @@ def fit_zoom(bounds: tuple[float, float, float, float], *, width_px: int, height
     zoom_x = math.log2(width_px * 360 / (256 * max(e - w, 1e-6)))
     zoom_y = math.log2(height_px * 2 * math.pi / (256 * max(y(n) - y(s), 1e-9)))
     return ((s + n) / 2, (w + e) / 2), int(max(3, min(18, math.floor(min(zoom_x, zoom_y)))))
+
+
+class TimeSlider(_JsonElement):
+    """A standalone page's own time slider and play control (no server): incidents and control
+    areas carry their dates, and the page redraws what holds on the slider's date."""
+
+    _template = Template("""
+{% macro header(this, kwargs) %}
+<style>
+.atlas-time { background: rgba(255,255,255,0.95); padding: 6px 10px; border-radius: 4px; min-width: 420px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 13px system-ui, sans-serif; }
+.atlas-time input[type=range] { width: 100%; }
+.atlas-time .atlas-date { font-size: 20px; font-weight: bold; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, d = {{ this.data }}, o = {{ this.options }};
+  var DAY = 86400000, incidents = null, areas = null;
+  var control = L.control({position: 'topright'});
+  var box = atlas.el('div', null, 'atlas-time');
+  var label = atlas.el('div', '', 'atlas-date');
+  var sub = atlas.el('div', '', 'atlas-key');
+  var slider = document.createElement('input');
+  slider.type = 'range'; slider.min = d.first; slider.max = d.last; slider.step = 1; slider.value = d.start;
+  slider.id = 'atlas-time-slider';
+  var play = atlas.el('button', '▶ Play');
+  play.id = 'atlas-play';
+  box.appendChild(label); box.appendChild(slider); box.appendChild(play); box.appendChild(sub);
+  control.onAdd = function () { L.DomEvent.disableClickPropagation(box); return box; };
+  control.addTo(map);
+  function fmt(day) { return new Date(day * DAY).toISOString().slice(0, 10); }
+  function draw() {
+    var day = Number(slider.value), from = day - o.trail_days + 1;
+    label.textContent = fmt(day);
+    sub.textContent = 'Incidents ' + fmt(from) + ' – ' + fmt(day) + ' (' + o.trail_days + ' days); areas of control on ' + fmt(day);
+    if (incidents) { map.removeLayer(incidents); }
+    if (areas) { map.removeLayer(areas); }
+    areas = atlas.controlLayer({type: 'FeatureCollection', features: d.control.features.filter(function (f) {
+      return f.properties.t0 <= day && (f.properties.t1 === null || day < f.properties.t1); })}).addTo(map);
+    areas.bringToBack();
+    var shown = d.incidents.features.filter(function (f) { return f.properties.t1 >= from && f.properties.t0 <= day; });
+    incidents = atlas.incidentLayer({type: 'FeatureCollection', features: shown}, o.style).addTo(map);
+    atlas.mark(map, 'incidents', shown.length);
+    atlas.mark(map, 'control', areas.getLayers().length);
+    atlas.mark(map, 'day', fmt(day));
+  }
+  var timer = null;
+  play.onclick = function () {
+    if (timer) { clearInterval(timer); timer = null; play.textContent = '▶ Play'; return; }
+    play.textContent = '❚❚ Pause';
+    timer = setInterval(function () {
+      var next = Number(slider.value) + o.step_days;
+      if (next > d.last) { clearInterval(timer); timer = null; play.textContent = '▶ Play'; return; }
+      slider.value = next; draw();
+    }, o.interval_ms);
+  };
+  slider.addEventListener('input', draw);
+  draw();
+})();
+{% endmacro %}
+""")
+
+
+_LAYER_HELPERS = """
+atlas.incidentLayer = function (data, o) {
+  return L.geoJSON(data, {
+    pointToLayer: function (f, ll) {
+      var p = f.properties, colour = o.colours[p.t] || '#777', r = p.r;
+      if (p.kind === 'cluster') {
+        var size = Math.round(2 * r), dot = atlas.el('div', p.n, 'atlas-cluster');
+        dot.style.background = colour; dot.style.width = size + 'px'; dot.style.height = size + 'px';
+        dot.style.lineHeight = size + 'px';
+        return L.marker(ll, {icon: L.divIcon({html: dot, className: '', iconSize: [size, size]}),
+                             bubblingMouseEvents: false});
+      }
+      var style = {radius: r, color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.85, bubblingMouseEvents: false};
+      if (p.p === 1) { style.color = '#ffffff'; style.weight = 1; }
+      else if (p.p === 2) { style.fillOpacity = 0.12; style.weight = 2.5; }
+      else { style.fillOpacity = 0.06; style.weight = 2; style.dashArray = '3 3'; style.radius = r + 4; }
+      return L.circleMarker(ll, style);
+    },
+    onEachFeature: function (f, lyr) {
+      var p = f.properties;
+      if (p.kind === 'cluster') {
+        lyr.bindPopup(function () {
+          var box = atlas.rows(p.n + ' incidents here', [['Dates', p.d], ['Killed', p.k], ['Places', p.places]]);
+          p.types.forEach(function (t) { box.appendChild(atlas.el('div', t[1] + ' × ' + t[0])); });
+          box.appendChild(atlas.el('div', 'Zoom in, or pick one in the panel beside the map.', 'atlas-key'));
+          return box;
+        });
+        lyr.bindTooltip(function () { return atlas.el('span', p.n + ' incidents'); }, {sticky: true});
+        return;
+      }
+      lyr.bindPopup(function () {
+        return atlas.rows(p.n, [['Date', p.d], ['Type', p.ty], ['Killed', p.k], ['Place precision', o.precision[p.p]],
+                                ['Source', p.s]]);
+      });
+      lyr.bindTooltip(function () { return atlas.el('span', p.n); }, {sticky: true});
+    }
+  });
+};
+atlas.controlLayer = function (data) {
+  return L.geoJSON(data, {
+    style: function (f) { return f.properties.style; },
+    onEachFeature: function (f, lyr) {
+      lyr.bindPopup(function () {
+        var p = f.properties, box = atlas.rows(p.controller, [['Control', p.control_type], ['Area', p.label],
+          ['Period', p.period], ['Confidence', p.confidence], ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
+          ['Notes', p.notes]]);
+        box.appendChild(atlas.el('div', 'Sources:', 'atlas-key'));
+        p.sources.forEach(function (s) {
+          var line = atlas.el('div');
+          if (s.url && /^https?:\\/\\//.test(s.url)) {
+            var a = atlas.el('a', s.title || s.publisher || s.url); a.href = s.url; a.target = '_blank'; a.rel = 'noopener';
+            line.appendChild(a);
+          } else { line.appendChild(atlas.el('span', s.title || s.publisher || s.url)); }
+          box.appendChild(line);
+        });
+        return box;
+      }, {maxWidth: 320});
+    }
+  });
+};
+"""
+
+def _days(values) -> list:
+    stamps = pd.to_datetime(pd.Series(values))
+    return [None if pd.isna(v) else int(v.value // 86_400_000_000_000) for v in stamps]
+
+
+def time_slider(incidents: pd.DataFrame, areas: gpd.GeoDataFrame, *, start, first, last, trail_days: int = 90,
+                step_days: int = 30, interval_ms: int = 700) -> TimeSlider:
+    """The standalone page's time slider over `first`..`last`, opening on `start`."""
+    inc = incident_features(incidents)
+    for f, a, b in zip(inc["features"], _days(incidents["date_start"]), _days(incidents["date_end"])):
+        f["properties"]["t0"], f["properties"]["t1"] = a, b
+    ctl = control_features(areas)
+    for f, a, b in zip(ctl["features"], _days(areas["valid_from"]), _days(areas["valid_to"])):
+        f["properties"]["t0"], f["properties"]["t1"] = a, b
+    first_day, last_day, start_day = _days([first, last, start])
+    return TimeSlider({"incidents": inc, "control": ctl, "first": first_day, "last": last_day, "start": start_day},
+                      trail_days=trail_days, step_days=step_days, interval_ms=interval_ms,
+                      style={"colours": EVENT_COLOURS, "precision": {str(k): v for k, v in PRECISION_LABELS.items()}})

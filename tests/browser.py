@@ -19,7 +19,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-LOCAL = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")
+LOCAL = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:", "file:")
 
 
 def require_chromium() -> None:

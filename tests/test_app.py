@@ -1,5 +1,7 @@
 """The page's widgets and state through Streamlit's AppTest (no browser)."""
 import datetime as dt
+import re
+import subprocess
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -126,3 +128,45 @@ def test_the_seed_incidents_can_be_found(app, text):
     at.text_input(key="q").set_value(text).run()
     no_errors(at)
     assert incidents(at) >= 1
+
+
+def test_exports_from_the_app(app):
+    at = app.run()
+    at.slider(key="window").set_value((dt.date(2014, 6, 1), dt.date(2017, 10, 31))).run()
+    at.selectbox(key="export_fmt").set_value("kml").run()
+    at.button(key="prep_data").click().run()
+    no_errors(at)
+    content, ext, mime = at.session_state["export_data"]
+    assert ext == ".kml" and content.startswith(b"<?xml") and b"<TimeSpan>" in content
+    at.button(key="prep_html").click().run()
+    assert b"atlas-time-slider" in at.session_state["export_html"]
+    at.button(key="prep_control").click().run()
+    assert b"FeatureCollection" in at.session_state["export_control"][0]
+
+
+def test_export_of_an_empty_view_says_why(app):
+    at = app.run()
+    at.text_input(key="q").set_value("no such thing anywhere zzzz").run()
+    at.button(key="prep_data").click().run()
+    no_errors(at)
+    assert any("no incidents in the selection" in e.value for e in at.error)
+    assert "export_data" not in at.session_state
+
+
+def test_png_and_briefing_from_the_app(app, tmp_path):
+    from tests.browser import require_chromium
+    require_chromium()
+    at = app.run()
+    at.radio(key="mode").set_value("as of").run()
+    at.slider(key="asof").set_value(dt.date(2017, 10, 16)).run()
+    at.button(key="prep_png").click().run()
+    no_errors(at)
+    png = at.session_state["export_png"]
+    assert png.startswith(b"\x89PNG") and len(png) > 50_000
+    at.text_input(key="brief_dates").set_value("2014-06-15, 2014-08-08, 2017-10-16, 2021-06-01").run()
+    at.button(key="prep_pdf").click().run()
+    no_errors(at)
+    pdf = at.session_state["export_pdf"]
+    (tmp_path / "brief.pdf").write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "brief.pdf")], capture_output=True, text=True, check=True)
+    assert re.search(r"^Pages:\s+4$", info.stdout, re.M)

@@ -1,0 +1,385 @@
+"""Exports for briefings: a PNG of a view, a standalone interactive HTML, and a multi-date PDF.
+
+All three are built from the same page: the atlas base map with the view's incidents and areas of
+control, a title, the date or window in large type, the legend, a scale bar, the attribution
+(base map, and ACLED / UCDP / GTD when their rows are shown) and the data version. Every script,
+style and image is inlined, so the HTML opens offline from an e-mail attachment. PNG and PDF are
+rendered by headless Chromium (Playwright driving Debian's /usr/bin/chromium), which waits for the
+map's own "drawn" signal (base drawn, incidents and control areas on the map), never a fixed sleep.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import pandas as pd
+
+from events import model, query
+from geo import assets, boundaries, control, gazetteer, mapview
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+FIRST, LAST = pd.Timestamp("2003-01-01"), pd.Timestamp("2024-12-31")
+SIZES = {"1920x1080": (1920, 1080), "slides": (1920, 1080), "a4": (1754, 1240)}  # A4 landscape at 150 dpi
+_VENDOR = "/atlas-vendor"  # placeholder asset URL, replaced by the inlined files
+HEADER_PX, FOOTER_PX = 96, 54
+STUDY_BOUNDS = (34.55, 43.05, 36.15, 45.05)  # south, west, north, east: Kirkuk and the districts around it
+
+
+class SnapshotError(ValueError):
+    """A request that cannot give a meaningful file (no incidents, date out of range, bad size, no browser)."""
+
+
+@dataclass
+class View:
+    """What a snapshot shows: the incident window, the date of the control areas, filters, framing."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    filters: dict = field(default_factory=dict)   # events.query.mask keyword arguments
+    controllers: list[str] = field(default_factory=list)
+    show_control: bool = True
+    heat: bool = False
+    center: tuple[float, float] = mapview.CENTER
+    zoom: int = mapview.ZOOM
+    bounds: tuple[float, float, float, float] | None = STUDY_BOUNDS   # south, west, north, east; None: centre/zoom
+    offline: bool = False   # draw the offline base directly instead of trying online tiles first
+    title: str = "Kirkuk incident atlas"
+    label: str = ""
+    subtitle: str = ""
+
+    @property
+    def on(self) -> pd.Timestamp:
+        """The date whose areas of control are drawn: the end of the window."""
+        return self.end
+
+    def text(self) -> str:
+        if self.label:
+            return self.label
+        if self.start == self.end:
+            return f"{self.end:%d %B %Y}"
+        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+
+
+def view_for(*, date=None, start=None, end=None, trail_days: int = 90, **options) -> View:
+    """A View for one date (incidents of the trailing `trail_days`) or an explicit window."""
+    if date is not None:
+        day = _checked_date(date, "date")
+        first = day - pd.Timedelta(days=trail_days - 1)
+        label = options.pop("label", "") or f"{day:%d %B %Y}"
+        subtitle = options.pop("subtitle", "") or f"incidents of the {trail_days} days to this date"
+        return View(start=first, end=day, label=label, subtitle=subtitle, **options)
+    if start is None or end is None:
+        raise SnapshotError("give a date, or both the start and the end of a window")
+    a, b = _checked_date(start, "start"), _checked_date(end, "end")
+    if b < a:
+        raise SnapshotError(f"the window ends ({b:%Y-%m-%d}) before it starts ({a:%Y-%m-%d})")
+    return View(start=a, end=b, **options)
+
+
+def _checked_date(value, what: str) -> pd.Timestamp:
+    try:
+        day = pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise SnapshotError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not FIRST <= day <= LAST:
+        raise SnapshotError(f"{what} {day:%Y-%m-%d} is outside the atlas's period, 2003-01-01 to 2024-12-31")
+    return day
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080', 'a4' or 'slides' to pixels; an impossible size is an error, not a broken file."""
+    if text.lower() in SIZES:
+        return SIZES[text.lower()]
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SnapshotError(f"size {text!r} is not WIDTHxHEIGHT (e.g. 1920x1080) or 'a4'") from None
+    if not (320 <= w <= 8000 and 240 <= h <= 8000):
+        raise SnapshotError(f"size {w}x{h} is outside 320x240 .. 8000x8000 pixels")
+    return w, h
+
+
+def select(incidents: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The incidents a view shows (interval overlap with its window, its filters, its controllers)."""
+    keep = query.mask(incidents, start=view.start, end=view.end, **view.filters)
+    if view.controllers and "controller" in incidents:
+        keep &= incidents["controller"].isin(view.controllers)
+    return incidents[keep.to_numpy()]
+
+
+def _framing(view: View, width: int, height: int) -> tuple[tuple[float, float], int]:
+    if view.bounds:
+        return mapview.fit_zoom(view.bounds, width_px=width, height_px=height)
+    return view.center, view.zoom
+
+
+def _attribution(shown: pd.DataFrame, data_version: str) -> str:
+    lines = ["Base map: OpenStreetMap contributors / Esri when online; offline base from the atlas's approximate "
+             "boundaries and GeoNames places (CC BY 4.0). Areas of control are approximate."]
+    lines += model.attribution(shown["source_dataset"]) if len(shown) else []
+    lines.append(f"Data version {data_version} · generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    return "<br>".join(html.escape(line) for line in lines)
+
+
+def _map(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str, height: str,
+         pixels: tuple[int, int], extra=()) -> str:
+    """The map page's HTML with every asset inlined (`pixels`: the map's expected size, for framing)."""
+    center, zoom = _framing(view, *pixels)
+    overlays = [mapview.control_layer(areas if view.show_control else areas.iloc[0:0])]
+    overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=zoom))
+    with assets.local(_VENDOR):
+        m = mapview.build_map(boundaries=boundaries.current_boundaries(),
+                              places=mapview.label_places(gazetteer.load_gazetteer()), center=center, zoom=zoom,
+                              height=height, width=width, overlays=overlays, legend_open=True,
+                              offline=view.offline)
+        for element in extra:
+            m.add_child(element)
+        page = m.get_root().render()
+    return assets.inline(page, base_url=_VENDOR)
+
+
+_PAGE_CSS = """
+<style>
+html, body {{ margin: 0; padding: 0; width: {w}px; height: {h}px; overflow: hidden; font-family: system-ui, sans-serif; }}
+#atlas-header {{ height: {hh}px; box-sizing: border-box; padding: 10px 20px; display: flex; align-items: baseline;
+  justify-content: space-between; border-bottom: 2px solid #333; background: #fff; }}
+#atlas-header .title {{ font-size: 26px; font-weight: 600; }}
+#atlas-header .when {{ font-size: 40px; font-weight: 700; }}
+#atlas-header .counts {{ font-size: 16px; color: #333; }}
+.leaflet-control-zoom, .leaflet-control-layers {{ display: none; }}
+#atlas-footer {{ height: {fh}px; box-sizing: border-box; padding: 4px 20px; font-size: 11px; color: #333;
+  border-top: 1px solid #999; background: #fff; overflow: hidden; }}
+</style>
+"""
+
+
+def _counts_text(shown: pd.DataFrame) -> str:
+    t = query.totals(shown)
+
+    def harm(word: str) -> str:
+        unknown, n = t[f"{word}_unknown"], t["incidents"]
+        if n and unknown == n:
+            return f"{word}: not reported"
+        figure = f"{word} {t[f'{word}_low']:,}–{t[f'{word}_high']:,}"
+        return figure + (f" (+{unknown} unreported)" if unknown else "")
+
+    return f"{t['incidents']:,} incidents · {harm('killed')} · {harm('wounded')}"
+
+
+def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
+                  data_version: str, size: tuple[int, int] = (1920, 1080), allow_empty: bool = False) -> str:
+    """The self-contained HTML page of a static snapshot (what `snapshot_png` photographs)."""
+    width, height = size
+    shown = select(incidents, view)
+    if shown.empty and not allow_empty:
+        raise SnapshotError(f"no incidents in {view.text()} with these filters: nothing to export")
+    areas = control.control_at(view.on, layers=layers)
+    map_h = height - HEADER_PX - FOOTER_PX
+    page = _map(shown, areas, view, width=f"{width}px", height=f"{map_h}px", pixels=(width, map_h))
+    header = (f'<div id="atlas-header"><span class="title">{html.escape(view.title)}</span>'
+              f'<span class="when" id="atlas-when">{html.escape(view.text())}</span>'
+              f'<span class="counts">{html.escape(view.subtitle + " · " if view.subtitle else "")}'
+              f'{html.escape(_counts_text(shown))}<br>Areas of control on '
+              f'{view.on:%d %b %Y}{"" if view.show_control else " (hidden)"}</span></div>')
+    footer = f'<div id="atlas-footer">{_attribution(shown, data_version)}</div>'
+    css = _PAGE_CSS.format(w=width, h=height, hh=HEADER_PX, fh=FOOTER_PX)
+    page = page.replace("</head>", css + "</head>", 1)
+    page = page.replace("<body>", "<body>" + header, 1)
+    return page.replace("</body>", footer + "</body>", 1)
+
+
+def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
+                     data_version: str, first=None, last=None, trail_days: int | None = None) -> str:
+    """One standalone HTML file with its own time slider and play control over `first`..`last`.
+
+    Incidents (filtered as the view, over the whole period) and every control period carry their
+    dates; the page redraws what holds on the slider's date. Opens offline: everything is inlined.
+    """
+    first = _checked_date(first if first is not None else view.start, "first")
+    last = _checked_date(last if last is not None else view.end, "last")
+    trail = trail_days or max(1, (view.end - view.start).days + 1)
+    period = replace(view, start=first, end=last)
+    shown = select(incidents, period)
+    if shown.empty:
+        raise SnapshotError(f"no incidents between {first:%Y-%m-%d} and {last:%Y-%m-%d} with these filters")
+    layers = control.default_layers() if layers is None else layers
+    live = layers[(layers["valid_from"] <= last) & (layers["valid_to"].isna() | (layers["valid_to"] > first))]
+    slider = mapview.time_slider(shown, live if view.show_control else live.iloc[0:0], start=view.end,
+                                 first=first, last=last, trail_days=trail)
+    empty_areas = layers.iloc[0:0]
+    page = _map(shown.iloc[0:0], empty_areas, replace(view, show_control=False), width="100%", height="88%",
+                pixels=(1280, 720), extra=[slider])
+    title = (f'<div style="font: 600 18px system-ui; padding: 6px 12px">{html.escape(view.title)} · '
+             f'{first:%d %b %Y} – {last:%d %b %Y}</div>')
+    footer = f'<div style="font: 11px system-ui; padding: 4px 12px">{_attribution(shown, data_version)}</div>'
+    page = page.replace("<body>", "<body>" + title, 1)
+    return page.replace("</body>", footer + "</body>", 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Rendering with headless Chromium
+# ----------------------------------------------------------------------------------------------
+def browser_available() -> bool:
+    """True when Debian's Chromium and Playwright are installed (PNG and PDF need them)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return Path(CHROMIUM).exists()
+
+
+class _Browser:
+    """One headless Chromium for a batch of renders; loopback and data: URLs only."""
+
+    def __enter__(self):
+        if not browser_available():
+            raise SnapshotError("no browser here: PNG and PDF need Debian's chromium (bash .ci/setup --test "
+                                "installs it); the interactive HTML export works without it")
+        from playwright.sync_api import sync_playwright
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self
+
+    def page(self, width: int, height: int, *, allow_network: bool):
+        page = self.browser.new_page(viewport={"width": width, "height": height})
+        if not allow_network:
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("data:", "about:", "blob:"))
+                       else r.abort())
+        return page
+
+    def __exit__(self, *exc):
+        self.browser.close()
+        self._pw.stop()
+
+
+_DRAWN = """() => { const el = document.querySelector('.folium-map');
+  if (!el || !el.dataset.base || el.dataset.incidents === undefined || el.dataset.control === undefined) return false;
+  return !!document.getElementById('atlas-legend'); }"""
+
+
+def _photograph(browser: _Browser, page_html: str, size: tuple[int, int], *, allow_network: bool,
+                expect_text: list[str]) -> bytes:
+    width, height = size
+    page = browser.page(width, height, allow_network=allow_network)
+    try:
+        page.set_content(page_html, wait_until="load")
+        page.wait_for_function(_DRAWN, timeout=60_000)
+        text = page.inner_text("body")
+        missing = [t for t in expect_text if t not in text]
+        if missing:
+            raise SnapshotError(f"the rendered page lacks {missing}: refusing to save an incomplete snapshot")
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        return page.screenshot(full_page=False, type="png")
+    finally:
+        page.close()
+
+
+def snapshot_png(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
+                 data_version: str, size: tuple[int, int] = (1920, 1080), allow_network: bool = False) -> bytes:
+    """A PNG of exactly this view at `size` pixels, with title, date, legend, scale and attribution."""
+    view = replace(view, offline=view.offline or not allow_network)
+    page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size)
+    with _Browser() as browser:
+        return _photograph(browser, page, size, allow_network=allow_network,
+                           expect_text=[view.text(), "Incidents by type", "Data version"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Briefing pack (PDF)
+# ----------------------------------------------------------------------------------------------
+_BRIEF_CSS = """
+@page { size: A4 landscape; margin: 9mm; }
+body { font-family: system-ui, sans-serif; font-size: 9pt; margin: 0; }
+.page { page-break-after: always; height: 190mm; display: flex; flex-direction: column; overflow: hidden; }
+.page:last-child { page-break-after: auto; }
+.cover { border: 1px solid #999; padding: 2mm 3mm; margin-bottom: 2mm; font-size: 8.5pt; }
+h1 { font-size: 16pt; margin: 0 0 1mm; } h2 { font-size: 15pt; margin: 0 0 1mm; }
+.map { width: 100%; flex: 0 0 auto; object-fit: contain; border: 1px solid #999; }
+.body { flex: 1 1 auto; overflow: hidden; }
+table { border-collapse: collapse; width: 100%; font-size: 7.5pt; } td, th { border-bottom: 1px solid #ddd;
+  padding: 0.6mm 2mm; text-align: left; vertical-align: top; }
+.foot { flex: 0 0 auto; font-size: 7pt; color: #444; border-top: 1px solid #999; padding-top: 1mm; }
+[dir=rtl] { unicode-bidi: isolate; }
+"""
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    rtl = any("\u0600" <= ch <= "\u06ff" for ch in text)
+    return f'<span dir="{"rtl" if rtl else "ltr"}">{html.escape(text)}</span>'
+
+
+def _top_incidents(shown: pd.DataFrame, n: int = 6) -> str:
+    if shown.empty:
+        return "<p>No incident recorded in this period with these filters.</p>"
+    order = shown.assign(_k=shown["killed_high"].astype("float64").fillna(-1)).sort_values(
+        ["_k", "date_start"], ascending=[False, False]).head(n)
+    rows = []
+    for r in order.itertuples():
+        cites = "; ".join(c.get("publisher") or c.get("title") or c.get("url", "") for c in model.parse_sources(r.sources)[:3])
+        rows.append(f"<tr><td>{_cell(mapview.date_label(r.date_start, r.date_end, r.date_precision))}</td>"
+                    f"<td>{_cell(r.place)}<br>{_cell(r.place_ar)}</td><td>{_cell(r.event_type)}</td>"
+                    f"<td>{_cell(mapview.killed_text(r.killed_low, r.killed_best, r.killed_high))}</td>"
+                    f"<td>{_cell(cites)}</td></tr>")
+    return ("<table><tr><th>Date</th><th>Place</th><th>Type</th><th>Killed</th><th>Sources</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None, controllers=(),
+                 layers: gpd.GeoDataFrame | None = None, data_version: str, trail_days: int = 90,
+                 title: str = "Kirkuk briefing", progress: Callable[[int, int], None] | None = None,
+                 allow_network: bool = False, bounds=None) -> bytes:
+    """A PDF: a cover page with the filters, then one page per date (map, legend, headline counts,
+    top incidents of the trailing period with sources), data version and generation time on each."""
+    days = [_checked_date(d, "date") for d in dates]
+    if not days:
+        raise SnapshotError("no dates given for the briefing")
+    views = [view_for(date=d, trail_days=trail_days, filters=dict(filters or {}), controllers=list(controllers),
+                      offline=not allow_network, bounds=bounds) for d in days]
+    if all(select(incidents, v).empty for v in views):
+        raise SnapshotError("no incidents on any of the briefing's dates with these filters: nothing to brief")
+    stamp = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    foot = html.escape(f"{title} · data version {data_version} · generated {stamp}")
+    described = ", ".join(f"{k} = {v}" for k, v in (filters or {}).items()) or "none (all incidents)"
+    cover = (f'<div class="cover"><h1>{html.escape(title)}</h1>{len(days)} dates: '
+             f'{html.escape(", ".join(f"{d:%d %b %Y}" for d in days))} · filters: {html.escape(described)}'
+             f'{" · controllers: " + html.escape(", ".join(controllers)) if controllers else ""}<br>'
+             f"Each page shows the areas of control on its date and the incidents of the {trail_days} days up to "
+             "it. Areas of control are approximate; incident places and dates carry their stated precision; "
+             "casualty figures are the range of the reported figures.</div>")
+    pages = []
+    size = (1600, 900)
+    with _Browser() as browser:
+        for i, view in enumerate(views, start=1):
+            shown = select(incidents, view)
+            page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
+                                 allow_empty=True)
+            png = _photograph(browser, page, size, allow_network=allow_network,
+                              expect_text=[view.text(), "Incidents by type"])
+            areas = control.control_at(view.on, layers=layers)
+            held = ", ".join(f"{c}: {n}" for c, n in areas.groupby("controller")["area_id"].count().items()) or "none recorded"
+            pages.append(
+                f'<div class="page">{cover if i == 1 else ""}<h2>{html.escape(f"{view.on:%d %B %Y}")}</h2>'
+                f'<img class="map" style="height: {"96" if i == 1 else "116"}mm" '
+                f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+                f'<div class="body"><p><b>{html.escape(_counts_text(shown))}</b> in the {trail_days} days to this '
+                f"date · areas of control: {html.escape(held)}</p>{_top_incidents(shown, 3 if i == 1 else 5)}</div>"
+                f'<div class="foot">{foot} · page {i} of {len(views)}</div></div>')
+            if progress:
+                progress(i, len(views))
+        doc = browser.page(1200, 800, allow_network=False)
+        try:
+            doc.set_content(f"<html><head><meta charset='utf-8'><style>{_BRIEF_CSS}</style></head><body>"
+                            + "".join(pages) + "</body></html>", wait_until="load")
+            return doc.pdf(format="A4", landscape=True, print_background=True)
+        finally:
+            doc.close()

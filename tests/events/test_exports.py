@@ -1,0 +1,236 @@
+import html
+import io
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from events import exports, model, query
+from events.curated import load_curated
+from geo import mapview
+from tests.events.factory import rows
+
+K = "{http://www.opengis.net/kml/2.2}"
+NOTE = 'Shelling reported <script>alert("x")</script> ]]> & Co; <b>bold</b>\nsecond line'
+
+
+@pytest.fixture(scope="module")
+def curated():
+    return load_curated()
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Hostile text, Arabic, ranges, approximate places and an ACLED row (for the attribution)."""
+    acled = rows([{"source_id": "IRQ1", "place": "Hawija", "place_ar": "الحويجة", "lat": 35.3275, "lon": 43.7747,
+                   "geo_precision": 2, "date_start": "2016-10-03", "date_end": "2016-10-09", "date_precision": "week",
+                   "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
+                   "killed_low": 3, "killed_best": 5, "killed_high": 7, "notes": NOTE,
+                   "sources": model.dumps([model.citation(title="Report <one> & two", publisher="ACLED",
+                                                          url="https://example.org/a?b=1&c=2"),
+                                           model.citation(title="Bad link", url="javascript:alert(1)")])}],
+                 dataset="acled")
+    mine = rows([{"place": "Daquq", "place_ar": "داقوق", "lat": 35.1389, "lon": 44.4469, "date_start": "2014-06-01",
+                  "actor1": "ISIS", "actor2": "Kurdish Peshmerga", "killed_best": 120, "wounded": 40,
+                  "notes": "ملاحظة بالعربية\x0b with a control character"},
+                 {"place": "Tuz Khurmatu", "lat": 34.8864, "lon": 44.6325, "geo_precision": 3,
+                  "date_start": "2017-10-01", "date_end": "2017-10-31", "date_precision": "month",
+                  "event_type": "Protests", "sub_event_type": "Peaceful protest"}])
+    return pd.concat([acled, mine], ignore_index=True)
+
+
+def _records(frame):
+    return model.to_records(frame).set_index("incident_id")
+
+
+def _assert_same_points(frame, ids, lon, lat):
+    expected = _records(frame).loc[list(ids)]
+    assert sorted(ids) == sorted(frame["incident_id"]) and len(ids) == len(frame)
+    assert [round(x, 5) for x in lon] == [round(float(x), 5) for x in expected["lon"]]
+    assert [round(y, 5) for y in lat] == [round(float(y), 5) for y in expected["lat"]]
+
+
+def _kml_frame(content: bytes, tmp_path) -> gpd.GeoDataFrame:
+    path = tmp_path / "out.kml"
+    path.write_bytes(content)
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    return pd.concat([pyogrio.read_dataframe(path, layer=name).assign(layer=name) for name in layers],
+                     ignore_index=True)
+
+
+# -- CSV ---------------------------------------------------------------------------------------------
+
+def test_csv_has_a_bom_and_round_trips_through_the_model(mixed):
+    content = exports.to_csv(mixed)
+    assert content.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert tuple(back.columns) == model.COLUMNS
+    assert list(back["incident_id"]) == list(mixed["incident_id"])
+    assert set(back["place_ar"]) >= {"الحويجة", "داقوق"}
+    assert back.loc[0, "notes"] == NOTE
+    assert json.loads(back.loc[0, "sources"])[0]["url"] == "https://example.org/a?b=1&c=2"
+    assert list(back["date_start"]) == ["2016-10-03", "2014-06-01", "2017-10-01"]
+    again, rejects = model.validate(back)
+    assert rejects.empty, rejects.to_string()
+    pd.testing.assert_frame_equal(model.to_records(again), model.to_records(mixed))
+
+
+# -- GeoJSON ------------------------------------------------------------------------------------------
+
+def test_geojson_reads_back_with_the_same_incidents(curated):
+    content = exports.to_geojson(curated)
+    back = gpd.read_file(io.BytesIO(content))
+    assert back.crs.to_epsg() == 4326
+    _assert_same_points(curated, back["incident_id"], back.geometry.x, back.geometry.y)
+    expected = _records(curated).loc[list(back["incident_id"])]
+    assert list(back["date_start"].astype(str).str[:10]) == list(expected["date_start"])
+    assert list(back["date_end"].astype(str).str[:10]) == list(expected["date_end"])
+    assert "attribution" not in json.loads(content)  # curated rows owe no third-party citation
+
+
+def test_geojson_keeps_json_columns_arabic_and_hostile_text(mixed):
+    content = exports.to_geojson(mixed)
+    assert "الحويجة".encode() in content and b"\\u06" not in content
+    doc = json.loads(content, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    props = [f["properties"] for f in doc["features"]]
+    assert props[0]["notes"] == NOTE
+    assert isinstance(props[0]["sources"], list) and props[0]["sources"][0]["title"] == "Report <one> & two"
+    assert (props[0]["killed_low"], props[0]["killed_best"], props[0]["killed_high"]) == (3, 5, 7)
+    assert props[2]["killed_high"] is None and props[2]["date_end"] == "2017-10-31"
+    assert doc["features"][1]["geometry"]["coordinates"] == [44.4469, 35.1389]
+    assert doc["attribution"] == model.attribution(["acled"])
+
+
+# -- KML ----------------------------------------------------------------------------------------------
+
+def test_kml_reads_back_in_gdal_with_dates(curated, tmp_path):
+    back = _kml_frame(exports.to_kml(curated), tmp_path)
+    _assert_same_points(curated, back["incident_id"], back.geometry.x, back.geometry.y)
+    expected = _records(curated).loc[list(back["incident_id"])]
+    assert list(back["begin"].dt.strftime("%Y-%m-%d")) == list(expected["date_start"])
+    assert list(back["end"].dt.strftime("%Y-%m-%d")) == list(expected["date_end"])
+    assert list(back["layer"].str.rsplit(" (", n=1).str[0]) == list(expected["event_type"])
+    assert list(back["Name"]) == list(expected["place"])
+
+
+def test_kml_placemarks_have_time_spans_and_shared_styles(curated):
+    root = ET.fromstring(exports.to_kml(curated))
+    doc = root.find(f"{K}Document")
+    styles = {s.get("id"): s for s in doc.findall(f"{K}Style")}
+    expected = _records(curated)
+    folders = doc.findall(f"{K}Folder")
+    assert [f.findtext(f"{K}name").rsplit(" (", 1)[0] for f in folders] == \
+        [t for t in model.EVENT_TYPES if t in set(curated["event_type"])]
+    placemarks = doc.findall(f".//{K}Placemark")
+    assert len(placemarks) == len(curated) and len(styles) < len(placemarks)
+    scales = {}
+    for pm in placemarks:
+        data = {d.get("name"): d.findtext(f"{K}value") for d in pm.iter(f"{K}Data")}
+        rec = expected.loc[data["incident_id"]]
+        assert pm.findtext(f"{K}TimeSpan/{K}begin") == rec["date_start"]
+        assert pm.findtext(f"{K}TimeSpan/{K}end") == rec["date_end"]
+        style = styles[pm.findtext(f"{K}styleUrl").removeprefix("#")]
+        colour = mapview.EVENT_COLOURS[rec["event_type"]].lstrip("#")
+        icon_colour = style.findtext(f"{K}IconStyle/{K}color")
+        assert icon_colour[2:] == colour[4:6] + colour[2:4] + colour[0:2]
+        approximate = int(rec["geo_precision"]) >= 2
+        assert icon_colour[:2] == ("99" if approximate else "ff")
+        assert style.findtext(f"{K}IconStyle/{K}Icon/{K}href").endswith("donut.png" if approximate else "shaded_dot.png")
+        assert ("approximate location" in pm.findtext(f"{K}description")) == approximate
+        killed = 0 if pd.isna(rec["killed_high"]) else int(rec["killed_high"])
+        scales[killed] = float(style.findtext(f"{K}IconStyle/{K}scale"))
+        assert set(data) == set(model.COLUMNS)
+    by_toll = [scales[k] for k in sorted(scales)]
+    assert by_toll == sorted(by_toll) and by_toll[0] < by_toll[-1]
+
+
+def test_kml_text_stays_text(mixed, tmp_path):
+    content = exports.to_kml(mixed, name="Hawija & <Daquq>")
+    root = ET.fromstring(content)  # well-formed despite ]]>, & and a control character in the data
+    doc = root.find(f"{K}Document")
+    assert doc.findtext(f"{K}name") == "Hawija & <Daquq>"
+    data = {pm: {d.get("name"): d.findtext(f"{K}value") for d in pm.iter(f"{K}Data")}
+            for pm in doc.iter(f"{K}Placemark")}
+    pm = next(pm for pm, fields in data.items() if fields["incident_id"] == "acled:IRQ1")
+    assert data[pm]["notes"] == NOTE
+    description = pm.findtext(f"{K}description")
+    assert "<script" not in description and "<b>bold" not in description  # would be markup in the balloon
+    assert html.escape('<script>alert("x")</script> ]]> & Co;') in description
+    assert '<a href="https://example.org/a?b=1&amp;c=2">Report &lt;one&gt; &amp; two</a>' in description
+    assert "<li>Bad link (javascript:alert(1))</li>" in description and 'href="javascript' not in description
+    assert "3–7 (best 5)" in description and "known to the week" in description and "3 Oct 2016" in description
+    back = _kml_frame(content, tmp_path)
+    assert back.loc[back["incident_id"] == "acled:IRQ1", "notes"].item() == NOTE
+    assert back.loc[back["incident_id"] == "testfile.csv:1", "notes"].item() == \
+        "ملاحظة بالعربية\ufffd with a control character"  # XML 1.0 cannot carry \x0b
+
+
+def test_kml_document_cites_acled_only_when_present(mixed, curated):
+    described = ET.fromstring(exports.to_kml(mixed)).findtext(f"{K}Document/{K}description")
+    assert html.escape(model.attribution(["acled"])[0]) in described
+    assert "ACLED" not in ET.fromstring(exports.to_kml(curated)).findtext(f"{K}Document/{K}description")
+
+
+# -- GeoPackage ---------------------------------------------------------------------------------------
+
+def test_gpkg_reads_back_with_typed_columns(mixed, tmp_path):
+    path = tmp_path / "out.gpkg"
+    path.write_bytes(exports.to_gpkg(mixed, layer="selection"))
+    assert [name for name, _ in pyogrio.list_layers(path)] == ["selection"]
+    back = gpd.read_file(path, layer="selection")
+    assert back.crs.to_epsg() == 4326
+    _assert_same_points(mixed, back["incident_id"], back.geometry.x, back.geometry.y)
+    assert list(back["date_start"].dt.strftime("%Y-%m-%d")) == ["2016-10-03", "2014-06-01", "2017-10-01"]
+    assert back["killed_high"].isna().tolist() == [False, False, True]
+    assert back.loc[0, "notes"] == NOTE and back.loc[1, "place_ar"] == "داقوق"
+    with sqlite3.connect(path) as con:
+        ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'selection'").fetchone()[0]
+        description = con.execute("SELECT description FROM gpkg_contents WHERE table_name = 'selection'").fetchone()[0]
+    assert '"date_start" DATE' in ddl and '"killed_high" INTEGER' in ddl
+    assert "ACLED" in description
+
+
+# -- control areas, dispatch, errors ------------------------------------------------------------------
+
+def test_control_areas_export_as_geojson():
+    from geo import control
+
+    areas = control.control_at("2015-01-01")
+    doc = json.loads(exports.control_to_geojson(areas), parse_constant=lambda c: pytest.fail(c))
+    assert sorted(f["properties"]["area_id"] for f in doc["features"]) == sorted(areas["area_id"])
+    assert all(isinstance(f["properties"]["sources"], list) for f in doc["features"])
+    with pytest.raises(exports.ExportError, match="no control areas"):
+        exports.control_to_geojson(areas.iloc[0:0])
+
+
+@pytest.mark.parametrize("fmt, extension, mime, magic", [
+    ("csv", ".csv", "text/csv", b"\xef\xbb\xbfincident_id,"),
+    ("GeoJSON", ".geojson", "application/geo+json", b'{"type":"FeatureCollection"'),
+    (".kml", ".kml", "application/vnd.google-earth.kml+xml", b"<?xml"),
+    ("gpkg", ".gpkg", "application/geopackage+sqlite3", b"SQLite format 3\x00"),
+])
+def test_export_dispatches_by_format(mixed, fmt, extension, mime, magic):
+    content, ext, kind = exports.export(mixed, fmt)
+    assert (ext, kind) == (extension, mime) and content.startswith(magic)
+
+
+@pytest.mark.parametrize("fmt", list(exports.FORMATS))
+def test_empty_selection_is_refused_not_written(curated, fmt):
+    nothing = query.select(curated, text="no such place anywhere xyzzy")
+    assert nothing.empty
+    with pytest.raises(exports.ExportError, match="no incidents in the selection"):
+        exports.export(nothing, fmt)
+
+
+def test_unknown_format_and_non_canonical_tables_are_refused(mixed):
+    with pytest.raises(ValueError, match="unknown export format 'shp'.*csv, geojson, kml, gpkg") as info:
+        exports.export(mixed, "shp")
+    assert not isinstance(info.value, exports.ExportError)
+    with pytest.raises(exports.ExportError, match="missing column.*notes"):
+        exports.to_csv(mixed.drop(columns=["notes"]))
+    with pytest.raises(exports.ExportError, match="date_start"):
+        exports.to_geojson(mixed.assign(date_start=mixed["date_start"].dt.strftime("%Y-%m-%d")))
