@@ -34,3 +34,32 @@ def test_changes_and_bad_date():
     assert "2017-10-16" in days and days == sorted(days)
     bad = geo("control", "--date", "2015-13-45")
     assert bad.returncode != 0 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_snapshot_and_briefing_from_the_command_line(tmp_path):
+    from PIL import Image
+
+    from tests.browser import require_chromium
+    require_chromium()
+    png = tmp_path / "kirkuk.png"
+    out = geo("snapshot", "--out", str(png), "--date", "2017-10-16", "--size", "1920x1080")
+    assert out.returncode == 0, out.stderr
+    assert Image.open(png).size == (1920, 1080)
+    html = tmp_path / "replay.html"
+    out = geo("snapshot", "--out", str(html), "--from", "2014-01-01", "--to", "2017-12-31")
+    assert out.returncode == 0 and "atlas-time-slider" in html.read_text(encoding="utf-8")
+    pdf = tmp_path / "brief.pdf"
+    out = geo("briefing", "--out", str(pdf), "--dates", "2014-06-15,2014-08-08,2017-10-16,2021-06-01")
+    assert out.returncode == 0, out.stderr
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert any(line.split() == ["Pages:", "4"] for line in info.splitlines())
+
+
+def test_kml_from_events_list(tmp_path):
+    kml = tmp_path / "rashad.kml"
+    out = subprocess.run([sys.executable, "-m", "events", "list", "--place", "Rashad", "--format", "kml", "--out",
+                          str(kml)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    import pyogrio
+    layers = [name for name, _ in pyogrio.list_layers(kml)]
+    assert sum(len(pyogrio.read_dataframe(kml, layer=name)) for name in layers) >= 3
