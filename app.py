@@ -293,8 +293,10 @@ left, right = st.columns([3, 1.25])
 with left:
     out = st_folium(base, key="map", height=620, use_container_width=True,
                     feature_group_to_add=[mapview.control_layer(AREAS),
-                                          mapview.incident_layer(VIEW, heat=heat, zoom=ZOOM)],
-                    returned_objects=["last_active_drawing", "center", "zoom"])
+                                          mapview.incident_layer(
+                                              mapview.in_view(VIEW, (st.session_state.get("map") or {}).get("bounds")),
+                                              heat=heat, zoom=ZOOM)],
+                    returned_objects=["last_active_drawing", "center", "zoom", "bounds"])
     if out and out.get("center") and out.get("zoom"):
         st.query_params["lat"] = f"{out['center']['lat']:.4f}"
         st.query_params["lon"] = f"{out['center']['lng']:.4f}"
@@ -307,7 +309,7 @@ with left:
         if props.get("kind") == "incident":
             st.session_state.selected, st.session_state.cluster = props["id"], None
         elif props.get("kind") == "cluster":
-            st.session_state.cluster = {"cell": props["cell"], "zoom": props["z"]}
+            st.session_state.cluster = {"cell": props["cell"], "zoom": props["z"], "cell_px": props.get("px", 22)}
     for line in model.attribution(VIEW["source_dataset"]):
         st.caption(line)
     if VIEW.empty:

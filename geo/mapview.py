@@ -324,6 +324,7 @@ def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
 
 
 CELL_PX = 22  # incidents closer than this on screen are drawn as one counted circle
+MAX_FEATURES = 3000  # more cells than this in view: cells grow until they fit (payload stays ~1 MB)
 _EARTH = 6378137.0
 
 
@@ -346,7 +347,7 @@ def _incident(row, kind_type: str, radius: float, label: str) -> dict:
 
 
 def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: int = CELL_PX,
-                      max_ids: int = 50) -> dict:
+                      max_ids: int = 50, max_features: int = MAX_FEATURES) -> dict:
     """A compact GeoJSON FeatureCollection of incidents for the map (ids, not full records).
 
     With `zoom`, incidents sharing a screen cell become one "cluster" feature (count, dominant
@@ -367,36 +368,68 @@ def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: 
             for i, row in enumerate(frame[cols].itertuples(index=False))]}
     keys = cells(frame, zoom=zoom, cell_px=cell_px)
     uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    while len(uniq) > max_features:  # a dense view: coarser cells keep the payload bounded
+        cell_px = int(cell_px * 1.5)
+        keys = cells(frame, zoom=zoom, cell_px=cell_px)
+        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     single = counts[inverse] == 1
     features = [_incident(row, types[i], float(radius[i]), labels[i])
                 for i, row in zip(np.flatnonzero(single), frame[cols].iloc[np.flatnonzero(single)].itertuples(index=False))]
     many = ~single
     if many.any():
-        sub = pd.DataFrame({"cell": keys[many], "lat": frame["lat"].to_numpy()[many], "lon": frame["lon"].to_numpy()[many],
-                            "type": types[many], "place": labels[many], "id": frame["incident_id"].to_numpy()[many],
-                            "start": frame["date_start"].to_numpy()[many], "end": frame["date_end"].to_numpy()[many],
-                            "lo": frame["killed_low"].astype("float64").to_numpy()[many],
-                            "hi": killed.to_numpy()[many]})
-        grouped = sub.groupby("cell", sort=False)
-        agg = grouped.agg(lat=("lat", "mean"), lon=("lon", "mean"), n=("id", "size"), start=("start", "min"),
-                          end=("end", "max"), lo=("lo", "sum"), hi=("hi", "sum"),
-                          known=("hi", "count"))
-        by_type = sub.groupby(["cell", "type"]).size()
-        for cell, row in agg.iterrows():
-            counts_t = by_type.loc[cell].sort_values(ascending=False)
-            places = sub.loc[sub["cell"] == cell, "place"].value_counts().index[:3] if row.n <= 5000 else []
-            props = {"kind": "cluster", "cell": str(cell), "z": int(zoom), "n": int(row.n),
-                     "t": counts_t.index[0], "types": [[t, int(c)] for t, c in counts_t.items()],
-                     "r": float(min(9 + 3 * math.log2(row.n), 24)),
-                     "d": f"{pd.Timestamp(row.start):%d %b %Y} – {pd.Timestamp(row.end):%d %b %Y}",
-                     "k": (f"{int(row.lo)}–{int(row.hi)}" if row.lo != row.hi else str(int(row.hi)))
-                          + (f" ({int(row.n - row.known)} unknown)" if row.known < row.n else ""),
-                     "places": "; ".join(places)}
-            if row.n <= max_ids:
-                props["ids"] = sub.loc[sub["cell"] == cell, "id"].tolist()
-            features.append({"type": "Feature", "properties": props,
-                             "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]}})
+        features += _clusters(frame[many], keys[many], types[many], labels[many], killed[many], zoom=zoom,
+                              max_ids=max_ids, cell_px=cell_px)
     return {"type": "FeatureCollection", "features": features}
+
+
+def _clusters(frame: pd.DataFrame, keys: np.ndarray, types: np.ndarray, labels: np.ndarray, killed: pd.Series, *,
+              zoom: int, max_ids: int, cell_px: int) -> list[dict]:
+    """One feature per screen cell holding several incidents, computed with group-bys (no per-cell scans)."""
+    sub = pd.DataFrame({"cell": keys, "lat": frame["lat"].to_numpy(), "lon": frame["lon"].to_numpy(), "type": types,
+                        "place": labels, "id": frame["incident_id"].to_numpy(),
+                        "start": frame["date_start"].to_numpy(), "end": frame["date_end"].to_numpy(),
+                        "lo": frame["killed_low"].astype("float64").to_numpy(), "hi": killed.to_numpy()})
+    agg = sub.groupby("cell", sort=False).agg(lat=("lat", "mean"), lon=("lon", "mean"), n=("id", "size"),
+                                              start=("start", "min"), end=("end", "max"), lo=("lo", "sum"),
+                                              hi=("hi", "sum"), known=("hi", "count"))
+    by_type = sub.groupby(["cell", "type"]).size().rename("k").reset_index().sort_values(
+        ["cell", "k"], ascending=[True, False])
+    type_lists = by_type.groupby("cell")[["type", "k"]].apply(lambda g: [[t, int(k)] for t, k in zip(g["type"], g["k"])])
+    top_places = (sub.groupby(["cell", "place"]).size().rename("k").reset_index()
+                  .sort_values(["cell", "k"], ascending=[True, False]).groupby("cell").head(3)
+                  .groupby("cell")["place"].agg("; ".join))
+    small = agg.index[agg["n"] <= max_ids]
+    ids = sub[sub["cell"].isin(small)].groupby("cell")["id"].agg(list)
+    features = []
+    for cell, row in agg.iterrows():
+        listed = type_lists[cell]
+        props = {"kind": "cluster", "cell": str(cell), "z": int(zoom), "px": int(cell_px), "n": int(row.n),
+                 "t": listed[0][0],
+                 "types": listed, "r": float(min(9 + 3 * math.log2(row.n), 24)),
+                 "d": f"{pd.Timestamp(row.start):%d %b %Y} – {pd.Timestamp(row.end):%d %b %Y}",
+                 "k": (f"{int(row.lo)}–{int(row.hi)}" if row.lo != row.hi else str(int(row.hi)))
+                      + (f" ({int(row.n - row.known)} unknown)" if row.known < row.n else ""),
+                 "places": top_places.get(cell, "")[:120]}
+        if cell in ids.index:
+            props["ids"] = ids[cell]
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]}})
+    return features
+
+
+def in_view(frame: pd.DataFrame, bounds: dict | None, *, margin: float = 0.5) -> pd.DataFrame:
+    """The incidents inside the map's bounds (as st_folium returns them), widened by `margin` of the
+    view on each side so a small pan does not show an empty edge; all of them without bounds."""
+    try:
+        s, w = bounds["_southWest"]["lat"], bounds["_southWest"]["lng"]
+        n, e = bounds["_northEast"]["lat"], bounds["_northEast"]["lng"]
+    except (TypeError, KeyError):
+        return frame
+    if None in (s, w, n, e):
+        return frame
+    dy, dx = (n - s) * margin, (e - w) * margin
+    keep = frame["lat"].between(s - dy, n + dy) & frame["lon"].between(w - dx, e + dx)
+    return frame[keep.to_numpy()]
 
 
 def in_cell(frame: pd.DataFrame, *, cell: str, zoom: int, cell_px: int = CELL_PX) -> pd.DataFrame:
