@@ -39,12 +39,20 @@ def open_store() -> str:
     return str(store.open_store(store.DEFAULT_PATH))
 
 
-@st.cache_data(show_spinner="Loading incidents…", max_entries=2)
-def load_view_data(path: str, version: str, bounds_key: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Incidents with admin areas from the boundaries in use and who controlled each place then."""
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=1)
+def load_view_data(path: str, version: str, bounds_key: str) -> pd.DataFrame:
+    """Incidents with admin areas from the boundaries in use and who controlled each place then.
+
+    A resource, not cache_data: the frame is only read, so every rerun shares one copy (cache_data
+    would copy it on each rerun, which at a million rows costs seconds and gigabytes)."""
     frame = boundaries.assign_admin(store.load(path))
-    frame = frame.join(control.controller_of(frame))
-    return frame, query.search_text(frame)
+    return frame.join(control.controller_of(frame))
+
+
+@st.cache_resource(show_spinner="Indexing the text for search…", max_entries=1)
+def search_index(path: str, version: str, bounds_key: str) -> pd.Series:
+    """The folded search text of every incident, built the first time someone searches."""
+    return query.search_text(load_view_data(path, version, bounds_key))
 
 
 @st.cache_data(show_spinner=False)
@@ -69,7 +77,7 @@ except store.StoreError as exc:
     st.error(f"The incident store cannot be opened: {exc}")
     st.stop()
 BOUNDS = boundaries.current_key()
-DATA, SEARCH = load_view_data(STORE, FACTS["data_version"], BOUNDS)
+DATA = load_view_data(STORE, FACTS["data_version"], BOUNDS)
 CHANGES = control_changes(BOUNDS)
 LAYERS = control.default_layers() if "control_layers" not in st.session_state else st.session_state.control_layers
 
@@ -268,7 +276,7 @@ label = (f"{start:%d %b %Y} – {end:%d %b %Y}" if mode == "window"
 # ----------------------------------------------------------------------------------------------
 keep = query.mask(DATA, start=start, end=end, event_types=types, sub_event_types=sub_types, actors=None,
                   admin2=districts, admin3=sub_districts, min_killed=min_killed or None, text=text,
-                  datasets=datasets, search=SEARCH)
+                  datasets=datasets, search=search_index(STORE, FACTS["data_version"], BOUNDS) if text else None)
 if actors:
     keep &= DATA["actor1"].isin(actors) | DATA["actor2"].isin(actors)
 if controllers:
@@ -344,7 +352,8 @@ with right:
 
 monthly = query.monthly_counts(DATA[query.mask(DATA, event_types=types, sub_event_types=sub_types,
                                                admin2=districts, admin3=sub_districts, datasets=datasets,
-                                               text=text, search=SEARCH).to_numpy()])
+                                               text=text, search=search_index(STORE, FACTS["data_version"], BOUNDS)
+                                               if text else None).to_numpy()])
 if not monthly.empty:
     long = monthly.reset_index().melt("month", var_name="type", value_name="incidents")
     long = long[long["incidents"] > 0]
@@ -362,11 +371,15 @@ if not monthly.empty:
     st.caption("Monthly incidents by type (all dates, same filters); the shaded band is the window, "
                "dashed lines are control changes.")
 
+TABLE_MAX = 2_000  # the table lists the most recent incidents; exports carry the whole selection
 st.subheader(f"Incidents in view ({len(VIEW):,})")
-table = VIEW.assign(date=[mapview.date_label(a, b, p) for a, b, p in
-                          zip(VIEW["date_start"], VIEW["date_end"], VIEW["date_precision"])],
-                    killed=[mapview.killed_text(a, b, c) for a, b, c in
-                            zip(VIEW["killed_low"], VIEW["killed_best"], VIEW["killed_high"])])
+if len(VIEW) > TABLE_MAX:
+    st.caption(f"The table lists the {TABLE_MAX:,} most recent; narrow the filters or export the selection for all.")
+LISTED = VIEW.nlargest(TABLE_MAX, "date_start") if len(VIEW) > TABLE_MAX else VIEW
+table = LISTED.assign(date=[mapview.date_label(a, b, p) for a, b, p in
+                            zip(LISTED["date_start"], LISTED["date_end"], LISTED["date_precision"])],
+                      killed=[mapview.killed_text(a, b, c) for a, b, c in
+                              zip(LISTED["killed_low"], LISTED["killed_best"], LISTED["killed_high"])])
 shown = table[["incident_id", "date", "place", "place_ar", "admin2", "event_type", "sub_event_type", "actor1",
                "actor2", "killed", "wounded", "controller", "source_dataset"]].reset_index(drop=True)
 picked = st.dataframe(shown, hide_index=True, width="stretch", height=300, key="table",

@@ -295,5 +295,5 @@ def attribution(datasets) -> list[str]:
         "gtd": "Global Terrorism Database (GTD), National Consortium for the Study of Terrorism and Responses "
                "to Terrorism (START), University of Maryland; www.start.umd.edu/gtd. Not redistributed.",
     }
-    present = set(pd.Series(list(datasets), dtype=object).dropna())
+    present = set(pd.unique(pd.Series(datasets, dtype=object).dropna()))
     return [text for key, text in notes.items() if key in present]

@@ -28,27 +28,33 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(ch for ch in text if not unicodedata.combining(ch) or "\u0600" <= ch <= "\u06ff")
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
-    return unicodedata.normalize("NFC", text).casefold()
+    return unicodedata.normalize("NFC", text).lower()  # as fold_series (Arrow has no casefold)
+
+
+_MARKS_RE = r"[\x{0300}-\x{036f}\x{0610}-\x{061a}\x{064b}-\x{065f}\x{0670}\x{06d6}-\x{06ed}]"
+_ARABIC_PAIRS = (("ٱ", "ا"), ("ة", "ه"), ("ى", "ي"), ("ـ", ""))
 
 
 def fold_series(values: pd.Series) -> pd.Series:
-    """`fold` over a text column, computed once per distinct value."""
-    uniques = pd.unique(values.dropna())
-    return values.map(dict(zip(uniques, map(fold, uniques)))).astype("str")
+    """`fold` over a text column, with Arrow's vectorised string kernels (same result as `fold`:
+    NFKD, Latin and Arabic marks dropped, hamza/alef/ta marbuta/alef maqsura folded, lower case)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    arr = pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKD"), _MARKS_RE, "")
+    for old, new in _ARABIC_PAIRS:
+        arr = pc.replace_substring(arr, old, new)
+    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFC"))
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype="str")
 
 
 def search_text(frame: pd.DataFrame) -> pd.Series:
     """One folded text per row joining the searchable columns, for free-text search."""
-    joined = frame[list(SEARCH_COLUMNS)].fillna("").astype(str).agg(" | ".join, axis=1) \
-        if len(frame) < 5000 else _join_columns(frame)
-    return fold_series(joined)
-
-
-def _join_columns(frame: pd.DataFrame) -> pd.Series:
-    out = frame[SEARCH_COLUMNS[0]].fillna("").astype(str)
+    joined = frame[SEARCH_COLUMNS[0]].fillna("").astype(str)
     for col in SEARCH_COLUMNS[1:]:
-        out = out + " | " + frame[col].fillna("").astype(str)
-    return out
+        joined = joined + " | " + frame[col].fillna("").astype(str)
+    return fold_series(joined)
 
 
 def _as_list(values) -> list[str]:

@@ -84,15 +84,19 @@ def test_the_hawija_pocket_appears_and_kirkuk_changes_hands(app_url):
 def _click_incident(page, frame, incident_id):
     """Click the incident on the map; when it shares its spot with others (a counted circle),
     click that circle and pick the incident in the list beside the map, as a user would."""
-    point = frame.evaluate("""(id) => { let hit = null;
+    find = """(id) => { let hit = null;
         window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
-          if (p && (p.id === id || (p.ids && p.ids.includes(id)))) {
-            window.map.setView(l.getLatLng(), window.map.getZoom(), {animate: false});
-            if (l.bringToFront) { l.bringToFront(); }
-            const xy = window.map.latLngToContainerPoint(l.getLatLng());
-            hit = {x: xy.x, y: xy.y, cluster: p.kind === 'cluster'}; } });
-        return hit; }""", incident_id)
-    assert point, f"{incident_id} is not drawn"
+          if (p && (p.id === id || (p.ids && p.ids.includes(id)))) hit = l; });
+        return hit; }"""
+    moved = frame.evaluate(f"""(id) => {{ const l = ({find})(id); if (!l) return false;
+        window.map.setView(l.getLatLng(), window.map.getZoom(), {{animate: false}}); return true; }}""", incident_id)
+    assert moved, f"{incident_id} is not drawn"
+    wait_rerun(page)  # the pan reruns the script (centre and bounds go to the URL): let it finish first
+    point = frame.evaluate(f"""(id) => {{ const l = ({find})(id); if (!l) return null;
+        if (l.bringToFront) l.bringToFront();
+        const xy = window.map.latLngToContainerPoint(l.getLatLng());
+        return {{x: xy.x, y: xy.y, cluster: l.feature.properties.kind === 'cluster'}}; }}""", incident_id)
+    assert point, f"{incident_id} is not drawn after the pan"
     box = page.query_selector('iframe[title="streamlit_folium.st_folium"]').bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     if point["cluster"]:
