@@ -166,7 +166,9 @@ def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
         elif col in ("lat", "lon"):
             df[col] = pd.to_numeric(src, errors="coerce").astype("float64")
         else:
-            text = src.astype(object).where(src.notna(), None).astype("str").str.strip()
+            if src.dtype != "str":  # already-text columns (most imports) skip the object round trip
+                src = src.astype(object).where(src.notna(), None).astype("str")
+            text = src.str.strip()
             df[col] = text.where(text != "", np.nan)
     df["date_end"] = df["date_end"].fillna(df["date_start"])
     # A single reported toll fills low, best and high; a range without best keeps best empty.
