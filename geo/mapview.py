@@ -356,12 +356,13 @@ def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: 
     """
     if frame.empty:
         return {"type": "FeatureCollection", "features": []}
-    killed = frame["killed_high"].astype("float64")
-    radius = (4 + 2.2 * np.sqrt(killed.fillna(0).clip(lower=0))).clip(upper=20).round(1).to_numpy()
-    types = frame["event_type"].astype(str).to_numpy()
-    labels = frame["place"].fillna(frame["admin2"]).fillna("Unknown place").astype(str).to_numpy()
     cols = ["incident_id", "lon", "lat", "geo_precision", "date_start", "date_end", "date_precision",
             "killed_low", "killed_best", "killed_high", "source_dataset"]
+    labels = frame["place"].fillna(frame["admin2"]).fillna("Unknown place").astype(str).to_numpy()
+    types = frame["event_type"].astype(str).to_numpy()
+    frame = pd.DataFrame({c: frame[c] for c in cols})  # only what the map needs: masks below copy less
+    killed = frame["killed_high"].astype("float64")
+    radius = (4 + 2.2 * np.sqrt(killed.fillna(0).clip(lower=0))).clip(upper=20).round(1).to_numpy()
     if zoom is None:
         return {"type": "FeatureCollection", "features": [
             _incident(row, types[i], float(radius[i]), labels[i])
