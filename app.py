@@ -70,9 +70,21 @@ if missing := assets.missing():
              "Run `bash .ci/setup` once, then reload this page.")
     st.stop()
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def store_facts(path: str, stamp: tuple) -> dict:
+    """Counts and data version of the store; `stamp` (file sizes and times) keys the cache, so an
+    import refreshes it while ordinary reruns do not rescan the store."""
+    return store.info(path)
+
+
+def _stamp(path: str) -> tuple:
+    files = [Path(path), Path(path + "-wal")]
+    return tuple((f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else None for f in files)
+
+
 try:
     STORE = open_store()
-    FACTS = store.info(STORE)
+    FACTS = store_facts(STORE, _stamp(STORE))
 except store.StoreError as exc:
     st.error(f"The incident store cannot be opened: {exc}")
     st.stop()

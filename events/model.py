@@ -42,7 +42,6 @@ provenance
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -179,27 +178,6 @@ def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     df["wounded_high"] = df["wounded_high"].where(df["wounded_high"].notna(), df["wounded"])
     points = shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy())
     return gpd.GeoDataFrame(df, geometry=points, crs=CRS)
-
-
-@dataclass
-class Rejects:
-    """Rows refused by validation: one line per (row, field) with the reason."""
-
-    file: str = ""
-    rows: list[dict] = field(default_factory=list)
-
-    def add(self, row, field_name: str, value, reason: str) -> None:
-        self.rows.append({"file": self.file, "row": row, "field": field_name,
-                          "value": "" if value is None else str(value)[:200], "reason": reason})
-
-    def extend(self, frame: pd.DataFrame) -> None:
-        self.rows.extend(frame.to_dict("records"))
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=list(REJECT_COLUMNS))
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
 
 def _problems(df: gpd.GeoDataFrame, raw: pd.DataFrame) -> list[tuple[str, pd.Series, str]]:
