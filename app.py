@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
+import logging
+import math
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -27,8 +29,34 @@ SPEEDS = {"slow (2 s)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
 SOURCES = ["auto", "acled", "ucdp", "gtd", "table", "features"]
 
 st.set_page_config(page_title="Kirkuk incident atlas", page_icon="🗺️", layout="wide")
+LOG = logging.getLogger("atlas")
 _prefix = st.get_option("server.baseUrlPath").strip("/")
 assets.use_local(f"/{_prefix}/app/static/vendor" if _prefix else "/app/static/vendor")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&\"'])")
+
+
+def plain(text) -> str:
+    """Text from data or a user's file for a Streamlit message or caption: every Markdown character
+    escaped, so a name can never become a link, an image (a web beacon), HTML or a colour directive."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def saved_upload(upload, folder: str) -> Path:
+    """The uploaded bytes in `folder` under a name the file system accepts (the user's name, cleaned
+    of path separators and control characters and shortened, keeping its extension)."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\\\]+", "_", Path(str(upload.name)).name).strip(" .") or "upload"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 10:
+        stem, ext = name, ""
+    path = Path(folder) / (stem[:100].encode("utf-8")[:180].decode("utf-8", "ignore") + (f".{ext}" if ext else ""))
+    path.write_bytes(upload.getvalue())
+    return path
+
+
+def failed(what: str, exc: BaseException) -> str:
+    """One line for the user about an unforeseen failure; the traceback goes to the server's log only."""
+    LOG.error("%s failed", what, exc_info=exc)
+    return f"{what} failed unexpectedly ({type(exc).__name__}); nothing was changed. The details are in the server log."
 
 
 # ----------------------------------------------------------------------------------------------
@@ -86,7 +114,7 @@ try:
     STORE = open_store()
     FACTS = store_facts(STORE, _stamp(STORE))
 except store.StoreError as exc:
-    st.error(f"The incident store cannot be opened: {exc}")
+    st.error("The incident store cannot be opened: " + plain(exc))
     st.stop()
 BOUNDS = boundaries.current_key()
 DATA = load_view_data(STORE, FACTS["data_version"], BOUNDS)
@@ -173,27 +201,28 @@ with st.sidebar:
         if st.button("Import", disabled=upload is None, key="do_import"):
             st.session_state.import_result = None
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(upload.name).name
-                path.write_bytes(upload.getvalue())
                 bar = st.progress(0.0, text="Importing…")
                 try:
+                    path = saved_upload(upload, tmp)
                     summary = store.import_file(STORE, path, source=kind, geocoder=gazetteer.geocode,
                                                 progress=lambda n: bar.progress(0.5, text=f"{n:,} rows stored…"))
                     bar.progress(1.0, text="Done")
                     st.session_state.import_result = summary
                 except (ImportFailure, store.StoreError, OSError, ValueError) as exc:
-                    bar.empty()
                     st.session_state.import_result = str(exc)
+                except Exception as exc:  # the user's page never shows a traceback
+                    st.session_state.import_result = failed("The import", exc)
+                bar.empty()
             st.rerun()
         result = st.session_state.get("import_result")
         if isinstance(result, str):
-            st.error(f"Nothing was imported: {result}")
+            st.error("Nothing was imported: " + plain(result))
         elif result is not None:
-            st.success(f"{result.file}: {result.accepted:,} rows imported as {result.source} "
-                       f"({result.new:,} new, {result.updated:,} updated); {result.rejected:,} rejected.")
+            st.success(plain(f"{result.file}: {result.accepted:,} rows imported as {result.source} "
+                             f"({result.new:,} new, {result.updated:,} updated); {result.rejected:,} rejected."))
             if result.rejected:
                 st.download_button("Download the rejects report (CSV)",
-                                   result.rejects.to_csv(index=False).encode("utf-8-sig"),
+                                   exports.sheet_safe(result.rejects).to_csv(index=False).encode("utf-8-sig"),
                                    file_name=f"rejects_{Path(result.file).stem}.csv", mime="text/csv")
 
     with st.expander("Official boundaries and your own control areas"):
@@ -201,14 +230,14 @@ with st.sidebar:
                                  type=["geojson", "json", "zip", "gpkg"], key="bounds_upload")
         if bfile is not None and st.button("Use these boundaries", key="use_bounds"):
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(bfile.name).name
-                path.write_bytes(bfile.getvalue())
                 try:
-                    boundaries.use_boundaries(boundaries.read_boundaries(path))
+                    boundaries.use_boundaries(boundaries.read_boundaries(saved_upload(bfile, tmp)))
                     st.session_state.pop("control_layers", None)
                     st.rerun()
                 except (boundaries.BoundaryError, control.ControlError, OSError, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
+                except Exception as exc:  # noqa: BLE001 (st.rerun's own exception is not an Exception)
+                    st.error(failed("Loading the boundaries", exc))
         if BOUNDS != "approximate" and st.button("Back to the built-in approximate boundaries", key="reset_bounds"):
             boundaries.use_boundaries(None)
             st.rerun()
@@ -218,16 +247,16 @@ with st.sidebar:
                        horizontal=True)
         if cfile is not None and st.button("Load control areas", key="load_control"):
             with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(cfile.name).name
-                path.write_bytes(cfile.getvalue())
                 try:
-                    mine = control.read_control(path)
+                    mine = control.read_control(saved_upload(cfile, tmp))
                     st.session_state.control_layers = control.combine(control.default_layers(), mine,
                                                                       replace=how.startswith("replace"),
                                                                       file=cfile.name)
                     st.rerun()
-                except control.ControlError as exc:
-                    st.error(str(exc))
+                except (control.ControlError, OSError, ValueError) as exc:
+                    st.error(plain(exc))
+                except Exception as exc:  # noqa: BLE001
+                    st.error(failed("Loading the control areas", exc))
     st.caption(f"Data version {FACTS['data_version']} · {FACTS['incidents']:,} incidents stored")
 
 
@@ -302,10 +331,30 @@ st.markdown(f"### {label}")
 # ----------------------------------------------------------------------------------------------
 # Map
 # ----------------------------------------------------------------------------------------------
-st.session_state.setdefault("view0", {"lat": float(st.query_params.get("lat", mapview.CENTER[0])),
-                                      "lon": float(st.query_params.get("lon", mapview.CENTER[1])),
-                                      "z": int(st.query_params.get("z", mapview.ZOOM))})
+def link_number(name: str, default: float, low: float, high: float, *, whole: bool = False) -> float:
+    """A number from the shared link, or `default` with a note when it is missing, not a finite
+    number, or outside low..high (a crafted link never breaks the page)."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+        if not math.isfinite(value) or not low <= value <= high or (whole and value != int(value)):
+            raise ValueError
+    except (TypeError, ValueError):
+        st.session_state.setdefault("link_notes", []).append(
+            f"link parameter {name} ({str(raw)[:40]}) ignored: expected a number from {low:g} to {high:g}")
+        return default
+    return int(value) if whole else value
+
+
+if "view0" not in st.session_state:
+    st.session_state.view0 = {"lat": link_number("lat", mapview.CENTER[0], -85, 85),
+                              "lon": link_number("lon", mapview.CENTER[1], -180, 180),
+                              "z": link_number("z", mapview.ZOOM, 5, 18, whole=True)}
 v0 = st.session_state.view0
+for note in st.session_state.pop("link_notes", []):
+    st.caption(plain(note))
 ZOOM = int((st.session_state.get("map") or {}).get("zoom") or v0["z"])  # the map's zoom after the last move
 base = mapview.build_map(boundaries=boundaries.current_boundaries(), places=label_places(),
                          center=(v0["lat"], v0["lon"]), zoom=v0["z"])
@@ -360,7 +409,7 @@ with right:
         st.caption("Areas of control on " + f"{ON:%d %b %Y}")
         held = AREAS.groupby("controller")["area_id"].count()
         for name, n in held.items():
-            st.caption(f"• {name}: {n} area{'s' if n != 1 else ''}")
+            st.caption(plain(f"• {name}: {n} area{'s' if n != 1 else ''}"))
 
 monthly = query.monthly_counts(DATA[query.mask(DATA, event_types=types, sub_event_types=sub_types,
                                                admin2=districts, admin3=sub_districts, datasets=datasets,
@@ -425,7 +474,10 @@ def _exported(name: str, build) -> None:
         st.session_state[f"export_{name}"] = build()
         st.session_state.pop(f"export_{name}_error", None)
     except (snapshot.SnapshotError, exports.ExportError, ValueError) as exc:
-        st.session_state[f"export_{name}_error"] = str(exc)
+        st.session_state[f"export_{name}_error"] = plain(exc)
+        st.session_state.pop(f"export_{name}", None)
+    except Exception as exc:  # noqa: BLE001 (no traceback on the page)
+        st.session_state[f"export_{name}_error"] = failed("The export", exc)
         st.session_state.pop(f"export_{name}", None)
 
 
@@ -501,7 +553,9 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
 def _cell(value) -> str:
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA else str(value)
     rtl = any("\u0600" <= ch <= "\u06ff" for ch in text)
-    return f'<span dir="{"rtl" if rtl else "ltr"}">{html.escape(text)}</span>' if text else "—"
+    if not text:
+        return "—"
+    return f'<span dir="{"rtl" if rtl else "ltr"}">' + html.escape(text).replace("\n", "<br>") + "</span>"
 
 
 def details(incident_id: str) -> None:
@@ -536,9 +590,10 @@ def details(incident_id: str) -> None:
         else:
             body.append(f"<tr><th>{html.escape(key)}</th><td>{_cell(value)}</td></tr>")
     notes = _cell(r.notes)
-    st.markdown(f'<div id="details-panel"><table>{"".join(body)}</table>'
-                f"<p><b>Notes</b><br>{notes}</p><p><b>Sources</b></p><ul>{''.join(sources)}</ul></div>",
-                unsafe_allow_html=True)
+    # st.html: HTML made of escaped pieces, never read as Markdown (a blank line in a note cannot
+    # turn the rest into a Markdown image that the browser would fetch).
+    st.html(f'<div id="details-panel"><table>{"".join(body)}</table>'
+            f"<p><b>Notes</b><br>{notes}</p><p><b>Sources</b></p><ul>{''.join(sources)}</ul></div>")
 
 
 st.subheader("Details")

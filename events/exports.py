@@ -61,8 +61,27 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
     `sources` and `original` stay JSON text, so the file re-imports as a canonical table.
     """
-    records = model.to_records(_checked(frame))
+    records = sheet_safe(model.to_records(_checked(frame)))
     return records.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig", "replace")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def sheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (`=HYPERLINK(…)`, `+cmd|…`, `@SUM`):
+    a text starting with = + - @ (or their full-width forms), a tab or a carriage return gets a
+    leading apostrophe, as Excel, LibreOffice and Google Sheets expect. Numbers stay numbers; the
+    atlas's importers drop that apostrophe again, so an exported CSV re-imports unchanged."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            text = out[col]
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START), na_action="ignore")
+            risky = risky.fillna(False).astype(bool)
+            if risky.any():
+                out[col] = text.astype(object).where(~risky, "'" + text.astype(str))
+    return out
 
 
 def to_geojson(frame: pd.DataFrame) -> bytes:

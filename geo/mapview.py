@@ -3,7 +3,8 @@
 `build_map` holds what never changes within a session (base layers, the offline base drawn from our
 own boundaries and places, admin boundaries, place labels, the legend), so Streamlit never reloads
 the map iframe. `incident_layer` and `control_layer` return FeatureGroups for st_folium's
-`feature_group_to_add`. Everything from data reaches JavaScript as JSON (`js_json`) and is put on
+`feature_group_to_add`. The elements are `geo.elements.AtlasElement`s: fixed template files, data
+only as JSON variables, rendered once (never re-compiled as a template). In the page, data is put on
 the page with `textContent`, never as HTML: a note containing `<script>` is shown as text.
 """
 from __future__ import annotations
@@ -15,10 +16,9 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
-from jinja2 import Template
 
 from events import model
+from geo.elements import AtlasElement
 
 CENTER = (35.35, 44.05)
 ZOOM = 8
@@ -63,114 +63,16 @@ OFFLINE_NAME = "Offline base (atlas boundaries and places)"
 OFFLINE_ATTRIBUTION = "Offline base: atlas approximate boundaries; places &copy; GeoNames (CC BY 4.0)"
 
 
-def js_json(value) -> str:
-    """JSON safe to place inside a <script> element (no `</script>`, `<!--` or line separators)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-class _JsonElement(MacroElement):
-    """A map element whose data goes into its template as JSON (subclasses set `_template`)."""
-
-    def __init__(self, data, **options):
-        super().__init__()
-        self._name = type(self).__name__
-        self.data = js_json(data)
-        self.options = js_json(options)
-
-
-# Shared JS helpers, defined once per page (base map) and used by the dynamic layers' scripts.
-_HELPERS = """
-window.atlas = window.atlas || {};
-atlas.el = function (tag, text, cls) {
-  var e = document.createElement(tag);
-  if (text !== undefined && text !== null) { e.textContent = String(text); }
-  if (cls) { e.className = cls; }
-  return e;
-};
-atlas.rows = function (title, rows, rtl) {
-  var box = atlas.el('div', null, 'atlas-popup');
-  box.appendChild(atlas.el('b', title));
-  rows.forEach(function (r) {
-    if (r[1] === undefined || r[1] === null || r[1] === '') { return; }
-    var line = atlas.el('div');
-    line.appendChild(atlas.el('span', r[0] + ': ', 'atlas-key'));
-    var v = atlas.el('span', r[1]);
-    if (/[\\u0600-\\u06FF]/.test(String(r[1]))) { v.dir = 'rtl'; }
-    line.appendChild(v);
-    box.appendChild(line);
-  });
-  return box;
-};
-atlas.mark = function (map, key, value) {
-  var c = map.getContainer();
-  c.dataset[key] = String(value);
-  c.dataset.drawn = String((Number(c.dataset.drawn) || 0) + 1);
-};
-"""
-
-
-class AtlasScript(MacroElement):
+class AtlasScript(AtlasElement):
     """The shared JS helpers and CSS for popups and labels (part of the base map)."""
 
-    _template = Template("""
-{% macro header(this, kwargs) %}
-<style>
-.atlas-popup { font: 12px/1.35 system-ui, sans-serif; max-width: 280px; }
-.atlas-popup .atlas-key { color: #555; }
-.atlas-label { background: rgba(255,255,255,0.75); border: 0; box-shadow: none; padding: 0 3px;
-  font: 11px/1.2 system-ui, sans-serif; color: #222; white-space: nowrap; }
-.atlas-label .ar { direction: rtl; unicode-bidi: isolate; }
-.atlas-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 11px/1.3 system-ui, sans-serif;
-  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 250px; }
-.atlas-legend h4 { margin: 4px 0 2px; font-size: 11px; }
-.atlas-legend-head { font-weight: bold; color: #222; text-decoration: none; }
-.atlas-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
-.atlas-cluster { border-radius: 50%; color: #fff; font: bold 11px/1 system-ui, sans-serif; text-align: center;
-  border: 2px solid rgba(255,255,255,0.9); box-shadow: 0 0 0 1px rgba(0,0,0,0.35); opacity: 0.9; }
-.atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
-</style>
-{% endmacro %}
-{% macro script(this, kwargs) %}""" + _HELPERS + """{{ this.layer_helpers }}{% endmacro %}
-""")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "AtlasScript"
-        self.layer_helpers = _LAYER_HELPERS
+    template_file = "atlas.js"
 
 
-class OfflineFallback(_JsonElement):
+class OfflineFallback(AtlasElement):
     """Switch to the offline base layer when the online tiles cannot load (no network)."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this._parent.get_name() }}, opts = {{ this.options }};
-  var online = [{% for t in this.tile_names %}{{ t }}{% if not loop.last %}, {% endif %}{% endfor %}];
-  var offline = {{ this.offline_name }};
-  var loaded = false, errors = 0, switched = false;
-  function goOffline() {
-    if (switched || loaded) { return; }
-    switched = true;
-    online.forEach(function (t) { if (map.hasLayer(t)) { map.removeLayer(t); } });
-    if (!map.hasLayer(offline)) { map.addLayer(offline); }
-    map.attributionControl.addAttribution(opts.attribution);
-    var note = L.control({position: 'bottomleft'});
-    note.onAdd = function () { return atlas.el('div', opts.message, 'atlas-notice'); };
-    note.addTo(map);
-    atlas.mark(map, 'base', 'offline');
-  }
-  online.forEach(function (t) {
-    t.on('tileload', function () { loaded = true; });
-    t.on('load', function () { if (!switched) { atlas.mark(map, 'base', 'online'); } });
-    t.on('tileerror', function () { errors += 1; if (errors >= opts.errors) { goOffline(); } });
-  });
-  if (opts.offline_now) { goOffline(); } else { setTimeout(goOffline, opts.timeout_ms); }
-})();
-{% endmacro %}
-""")
+    template_file = "offline_fallback.js"
 
     def __init__(self, tiles, offline, *, errors: int = 3, timeout_ms: int = 4000, offline_now: bool = False):
         super().__init__(None, errors=errors, timeout_ms=timeout_ms, attribution=OFFLINE_ATTRIBUTION,
@@ -181,74 +83,16 @@ class OfflineFallback(_JsonElement):
         self.offline_name = offline.get_name()
 
 
-class PlaceLabels(_JsonElement):
+class PlaceLabels(AtlasElement):
     """Permanent bilingual labels (English / Arabic) for the main places, built with textContent."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var places = {{ this.data }};
-  places.forEach(function (p) {
-    var box = atlas.el('div');
-    box.appendChild(atlas.el('span', p.en));
-    if (p.ar) { box.appendChild(document.createTextNode(' · ')); box.appendChild(atlas.el('span', p.ar, 'ar')); }
-    L.tooltip({permanent: true, direction: 'right', className: 'atlas-label', offset: [4, 0], interactive: false})
-      .setLatLng([p.lat, p.lon]).setContent(box).addTo({{ this._parent.get_name() }});
-  });
-})();
-{% endmacro %}
-""")
+    template_file = "place_labels.js"
 
 
-class Legend(_JsonElement):
+class Legend(AtlasElement):
     """The legend: event types, location precision symbols, controllers and control types."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var d = {{ this.data }}, o = {{ this.options }};
-  var legend = L.control({position: 'bottomright'});
-  legend.onAdd = function () {
-    var outer = atlas.el('div', null, 'atlas-legend');
-    outer.id = 'atlas-legend';
-    var head = atlas.el('a', o.collapsed ? 'Legend ▸' : 'Legend ▾', 'atlas-legend-head');
-    head.href = '#';
-    var box = atlas.el('div');
-    box.style.display = o.collapsed ? 'none' : 'block';
-    head.onclick = function (ev) {
-      ev.preventDefault();
-      var open = box.style.display === 'none';
-      box.style.display = open ? 'block' : 'none';
-      head.textContent = open ? 'Legend ▾' : 'Legend ▸';
-    };
-    outer.appendChild(head); outer.appendChild(box);
-    function section(title, items, swatch) {
-      box.appendChild(atlas.el('h4', title));
-      items.forEach(function (it) {
-        var line = atlas.el('div');
-        var i = atlas.el('i'); swatch(i, it); line.appendChild(i);
-        line.appendChild(document.createTextNode(it[0]));
-        box.appendChild(line);
-      });
-    }
-    section('Incidents by type', d.types, function (i, it) { i.style.background = it[1]; i.style.borderRadius = '50%'; });
-    section('Location precision', d.precision, function (i, it) {
-      i.style.borderRadius = '50%'; i.style.border = '2px ' + it[1] + ' #444';
-      i.style.background = it[2]; i.style.width = '8px'; i.style.height = '8px'; });
-    section('Areas of control (date on the slider)', d.controllers, function (i, it) {
-      i.style.background = it[1]; i.style.opacity = 0.6; });
-    section('Control type', d.control_types, function (i, it) {
-      i.style.border = '2px ' + it[1] + ' #333'; i.style.width = '14px'; i.style.height = '8px';
-      i.style.background = 'rgba(0,0,0,' + it[2] + ')'; });
-    box.appendChild(atlas.el('div', d.note));
-    L.DomEvent.disableClickPropagation(outer);
-    L.DomEvent.disableScrollPropagation(outer);
-    return outer;
-  };
-  legend.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-""")
+    template_file = "legend.js"
 
 
 def legend_data() -> dict:
@@ -265,43 +109,20 @@ def legend_data() -> dict:
     }
 
 
-class IncidentLayer(_JsonElement):
+class IncidentLayer(AtlasElement):
     """Incidents as one canvas GeoJSON layer: colour by type, size by killed, symbol by precision.
 
     Each feature carries only what the popup needs; clicking one makes st_folium return it
     (`last_active_drawing`) so the app can show the full details panel.
     """
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var data = {{ this.data }}, o = {{ this.options }};
-  var map = {{ this._parent._parent.get_name() if this._parent._parent else 'map_div' }};
-  atlas.incidentLayer(data, o).addTo({{ this._parent.get_name() }});
-  atlas.mark(map, 'points', data.features.length);
-  atlas.mark(map, 'incidents', data.features.reduce(function (a, f) {
-    return a + (f.properties.kind === 'cluster' ? f.properties.n : 1); }, 0));
-})();
-{% endmacro %}
-""")
+    template_file = "incident_layer.js"
 
 
-
-class ControlLayer(_JsonElement):
+class ControlLayer(AtlasElement):
     """Areas of control valid on the date: colour by controller, dash by type, opacity by confidence."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var data = {{ this.data }};
-  var map = {{ this._parent._parent.get_name() if this._parent._parent else 'map_div' }};
-  var layer = atlas.controlLayer(data).addTo({{ this._parent.get_name() }});
-  layer.bringToBack();
-  atlas.mark(map, 'control', data.features.length);
-})();
-{% endmacro %}
-""")
-
+    template_file = "control_layer.js"
 
 
 def killed_text(low, best, high) -> str:
@@ -492,7 +313,8 @@ def control_layer(areas: gpd.GeoDataFrame, *, name: str = "Areas of control") ->
 
 def _boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, fill: bool) -> folium.GeoJson:
     approximate = bool(boundaries["approximate"].any()) if "approximate" in boundaries else True
-    data = boundaries[boundaries["level"].isin(["adm1", "adm2", "adm3"])][["level", "name_en", "geometry"]]
+    # Only the level and the shape reach folium's GeoJson: no name from a user's file enters its template.
+    data = boundaries[boundaries["level"].isin(["adm1", "adm2", "adm3"])][["level", "geometry"]].reset_index(drop=True)
     weights = {"adm1": 2.5, "adm2": 1.6, "adm3": 0.7}
 
     def style(feature):
@@ -568,129 +390,13 @@ def fit_zoom(bounds: tuple[float, float, float, float], *, width_px: int, height
     return ((s + n) / 2, (w + e) / 2), int(max(3, min(18, math.floor(min(zoom_x, zoom_y)))))
 
 
-class TimeSlider(_JsonElement):
+class TimeSlider(AtlasElement):
     """A standalone page's own time slider and play control (no server): incidents and control
     areas carry their dates, and the page redraws what holds on the slider's date."""
 
-    _template = Template("""
-{% macro header(this, kwargs) %}
-<style>
-.atlas-time { background: rgba(255,255,255,0.95); padding: 6px 10px; border-radius: 4px; min-width: 420px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 13px system-ui, sans-serif; }
-.atlas-time input[type=range] { width: 100%; }
-.atlas-time .atlas-date { font-size: 20px; font-weight: bold; }
-</style>
-{% endmacro %}
-{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this._parent.get_name() }}, d = {{ this.data }}, o = {{ this.options }};
-  var DAY = 86400000, incidents = null, areas = null;
-  var control = L.control({position: 'topright'});
-  var box = atlas.el('div', null, 'atlas-time');
-  var label = atlas.el('div', '', 'atlas-date');
-  var sub = atlas.el('div', '', 'atlas-key');
-  var slider = document.createElement('input');
-  slider.type = 'range'; slider.min = d.first; slider.max = d.last; slider.step = 1; slider.value = d.start;
-  slider.id = 'atlas-time-slider';
-  var play = atlas.el('button', '▶ Play');
-  play.id = 'atlas-play';
-  box.appendChild(label); box.appendChild(slider); box.appendChild(play); box.appendChild(sub);
-  control.onAdd = function () { L.DomEvent.disableClickPropagation(box); return box; };
-  control.addTo(map);
-  function fmt(day) { return new Date(day * DAY).toISOString().slice(0, 10); }
-  function draw() {
-    var day = Number(slider.value), from = day - o.trail_days + 1;
-    label.textContent = fmt(day);
-    sub.textContent = 'Incidents ' + fmt(from) + ' – ' + fmt(day) + ' (' + o.trail_days + ' days); areas of control on ' + fmt(day);
-    if (incidents) { map.removeLayer(incidents); }
-    if (areas) { map.removeLayer(areas); }
-    areas = atlas.controlLayer({type: 'FeatureCollection', features: d.control.features.filter(function (f) {
-      return f.properties.t0 <= day && (f.properties.t1 === null || day < f.properties.t1); })}).addTo(map);
-    areas.bringToBack();
-    var shown = d.incidents.features.filter(function (f) { return f.properties.t1 >= from && f.properties.t0 <= day; });
-    incidents = atlas.incidentLayer({type: 'FeatureCollection', features: shown}, o.style).addTo(map);
-    atlas.mark(map, 'incidents', shown.length);
-    atlas.mark(map, 'control', areas.getLayers().length);
-    atlas.mark(map, 'day', fmt(day));
-  }
-  var timer = null;
-  play.onclick = function () {
-    if (timer) { clearInterval(timer); timer = null; play.textContent = '▶ Play'; return; }
-    play.textContent = '❚❚ Pause';
-    timer = setInterval(function () {
-      var next = Number(slider.value) + o.step_days;
-      if (next > d.last) { clearInterval(timer); timer = null; play.textContent = '▶ Play'; return; }
-      slider.value = next; draw();
-    }, o.interval_ms);
-  };
-  slider.addEventListener('input', draw);
-  draw();
-})();
-{% endmacro %}
-""")
+    template_file = "time_slider.js"
 
 
-_LAYER_HELPERS = """
-atlas.incidentLayer = function (data, o) {
-  return L.geoJSON(data, {
-    pointToLayer: function (f, ll) {
-      var p = f.properties, colour = o.colours[p.t] || '#777', r = p.r;
-      if (p.kind === 'cluster') {
-        var size = Math.round(2 * r), dot = atlas.el('div', p.n, 'atlas-cluster');
-        dot.style.background = colour; dot.style.width = size + 'px'; dot.style.height = size + 'px';
-        dot.style.lineHeight = size + 'px';
-        return L.marker(ll, {icon: L.divIcon({html: dot, className: '', iconSize: [size, size]}),
-                             bubblingMouseEvents: false});
-      }
-      var style = {radius: r, color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.85, bubblingMouseEvents: false};
-      if (p.p === 1) { style.color = '#ffffff'; style.weight = 1; }
-      else if (p.p === 2) { style.fillOpacity = 0.12; style.weight = 2.5; }
-      else { style.fillOpacity = 0.06; style.weight = 2; style.dashArray = '3 3'; style.radius = r + 4; }
-      return L.circleMarker(ll, style);
-    },
-    onEachFeature: function (f, lyr) {
-      var p = f.properties;
-      if (p.kind === 'cluster') {
-        lyr.bindPopup(function () {
-          var box = atlas.rows(p.n + ' incidents here', [['Dates', p.d], ['Killed', p.k], ['Places', p.places]]);
-          p.types.forEach(function (t) { box.appendChild(atlas.el('div', t[1] + ' × ' + t[0])); });
-          box.appendChild(atlas.el('div', 'Zoom in, or pick one in the panel beside the map.', 'atlas-key'));
-          return box;
-        });
-        lyr.bindTooltip(function () { return atlas.el('span', p.n + ' incidents'); }, {sticky: true});
-        return;
-      }
-      lyr.bindPopup(function () {
-        return atlas.rows(p.n, [['Date', p.d], ['Type', p.ty], ['Killed', p.k], ['Place precision', o.precision[p.p]],
-                                ['Source', p.s]]);
-      });
-      lyr.bindTooltip(function () { return atlas.el('span', p.n); }, {sticky: true});
-    }
-  });
-};
-atlas.controlLayer = function (data) {
-  return L.geoJSON(data, {
-    style: function (f) { return f.properties.style; },
-    onEachFeature: function (f, lyr) {
-      lyr.bindPopup(function () {
-        var p = f.properties, box = atlas.rows(p.controller, [['Control', p.control_type], ['Area', p.label],
-          ['Period', p.period], ['Confidence', p.confidence], ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
-          ['Notes', p.notes]]);
-        box.appendChild(atlas.el('div', 'Sources:', 'atlas-key'));
-        p.sources.forEach(function (s) {
-          var line = atlas.el('div');
-          if (s.url && /^https?:\\/\\//.test(s.url)) {
-            var a = atlas.el('a', s.title || s.publisher || s.url); a.href = s.url; a.target = '_blank'; a.rel = 'noopener';
-            line.appendChild(a);
-          } else { line.appendChild(atlas.el('span', s.title || s.publisher || s.url)); }
-          box.appendChild(line);
-        });
-        return box;
-      }, {maxWidth: 320});
-    }
-  });
-};
-"""
 
 def _days(values) -> list:
     stamps = pd.to_datetime(pd.Series(values))

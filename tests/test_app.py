@@ -23,6 +23,11 @@ def incidents(at) -> int:
     return int(at.metric[0].value.replace(",", ""))
 
 
+def text_of(markdown: str) -> str:
+    """What a user reads from a message whose Markdown characters the app escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def no_errors(at):
     assert not at.exception, [e.message for e in at.exception]
 
@@ -96,7 +101,7 @@ def test_bad_upload_shows_an_error_and_keeps_the_data(app, tmp_path):
     at.file_uploader(key="upload").set_value(("junk.csv", b"\x00\x01\x02 binary junk \xff" * 40, "text/csv")).run()
     at.button(key="do_import").click().run()
     no_errors(at)
-    assert any("Nothing was imported" in e.value and "junk.csv" in e.value for e in at.error)
+    assert any("Nothing was imported" in text_of(e.value) and "junk.csv" in text_of(e.value) for e in at.error)
     after = store.info(tmp_path / "atlas.gpkg")
     assert after["incidents"] == before["incidents"] and after["data_version"] == before["data_version"]
 
@@ -109,7 +114,7 @@ def test_good_upload_is_imported_with_a_rejects_report(app, tmp_path):
     at.file_uploader(key="upload").set_value(("mine.csv", csv, "text/csv")).run()
     at.button(key="do_import").click().run()
     no_errors(at)
-    assert any("1 rows imported" in s.value and "1 rejected" in s.value for s in at.success)
+    assert any("1 rows imported" in text_of(s.value) and "1 rejected" in text_of(s.value) for s in at.success)
     assert "mine" in at.multiselect(key="ds").options
 
 
@@ -170,3 +175,42 @@ def test_png_and_briefing_from_the_app(app, tmp_path):
     (tmp_path / "brief.pdf").write_bytes(pdf)
     info = subprocess.run(["pdfinfo", str(tmp_path / "brief.pdf")], capture_output=True, text=True, check=True)
     assert re.search(r"^Pages:\s+4$", info.stdout, re.M)
+
+
+@pytest.mark.parametrize("params", [
+    {"lat": "abc"}, {"z": "1e9"}, {"lat": "nan", "lon": "inf"}, {"z": "2.5"}, {"lon": "-1e308"},
+    {"mink": "abc"}, {"mink": "-5"}, {"window": ["zzz", "2014-01-01"]}, {"asof": "9999-99-99", "mode": "as of"},
+    {"mode": "<script>"}, {"types": "Nope"}, {"heat": "maybe"}, {"trail": "forever", "mode": "as of"},
+    {"sel": "<img src=x onerror=alert(1)>"}, {"q": "{{ 7*7 }}" * 200}, {"ds": ["x"] * 50},
+])
+def test_crafted_share_links_never_break_the_page(app, params):
+    """Issue 9: `?lat=abc`, `?z=1e9`, `?lat=nan&lon=inf` crashed the page; every link parameter is
+    checked and a bad one dropped (with a note where the page can say which)."""
+    app.query_params.update(params)
+    at = app.run()
+    no_errors(at)
+    assert incidents(at) >= 0
+    if set(params) & {"lat", "lon", "z"}:
+        assert any("ignored" in c.value for c in at.caption)
+
+
+def test_an_upload_with_a_300_character_name_is_imported(app, tmp_path):
+    at = app.run()
+    csv = ("id,date,lat,lon,place,event_type,fatalities,source\n"
+           "a1,2016-10-21,35.47,44.39,Kirkuk,Battles,3,Rudaw\n").encode()
+    at.file_uploader(key="upload").set_value(("n" * 300 + ".csv", csv, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    no_errors(at)
+    assert any("1 rows imported" in text_of(s.value) for s in at.success), [e.value for e in at.error]
+
+
+def test_names_from_a_file_never_become_markdown_in_messages(app, tmp_path):
+    """A file name or header holding a Markdown image would make every viewer's browser fetch it."""
+    at = app.run()
+    name = "![b](beacon.png) [x](javascript:alert(1)) :red[x].csv"
+    at.file_uploader(key="upload").set_value((name, b"\x00\x01 junk \xff" * 40, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    no_errors(at)
+    shown = [e.value for e in at.error]
+    assert shown and all("](" not in v and ":red[" not in v and "\\!\\[b\\]" in v for v in shown), shown
+    assert any(name in text_of(v) for v in shown)

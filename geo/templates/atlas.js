@@ -1,0 +1,105 @@
+{#- AtlasScript: see geo/mapview.py. Data arrives only as template variables, as JSON (|tojs). -#}
+{% macro header(this, kwargs) %}
+<style>
+.atlas-popup { font: 12px/1.35 system-ui, sans-serif; max-width: 280px; }
+.atlas-popup .atlas-key { color: #555; }
+.atlas-label { background: rgba(255,255,255,0.75); border: 0; box-shadow: none; padding: 0 3px;
+  font: 11px/1.2 system-ui, sans-serif; color: #222; white-space: nowrap; }
+.atlas-label .ar { direction: rtl; unicode-bidi: isolate; }
+.atlas-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 11px/1.3 system-ui, sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 250px; }
+.atlas-legend h4 { margin: 4px 0 2px; font-size: 11px; }
+.atlas-legend-head { font-weight: bold; color: #222; text-decoration: none; }
+.atlas-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
+.atlas-cluster { border-radius: 50%; color: #fff; font: bold 11px/1 system-ui, sans-serif; text-align: center;
+  border: 2px solid rgba(255,255,255,0.9); box-shadow: 0 0 0 1px rgba(0,0,0,0.35); opacity: 0.9; }
+.atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
+</style>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+window.atlas = window.atlas || {};
+atlas.el = function (tag, text, cls) {
+  var e = document.createElement(tag);
+  if (text !== undefined && text !== null) { e.textContent = String(text); }
+  if (cls) { e.className = cls; }
+  return e;
+};
+atlas.rows = function (title, rows, rtl) {
+  var box = atlas.el('div', null, 'atlas-popup');
+  box.appendChild(atlas.el('b', title));
+  rows.forEach(function (r) {
+    if (r[1] === undefined || r[1] === null || r[1] === '') { return; }
+    var line = atlas.el('div');
+    line.appendChild(atlas.el('span', r[0] + ': ', 'atlas-key'));
+    var v = atlas.el('span', r[1]);
+    if (/[\u0600-\u06FF]/.test(String(r[1]))) { v.dir = 'rtl'; }
+    line.appendChild(v);
+    box.appendChild(line);
+  });
+  return box;
+};
+atlas.mark = function (map, key, value) {
+  var c = map.getContainer();
+  c.dataset[key] = String(value);
+  c.dataset.drawn = String((Number(c.dataset.drawn) || 0) + 1);
+};
+atlas.incidentLayer = function (data, o) {
+  return L.geoJSON(data, {
+    pointToLayer: function (f, ll) {
+      var p = f.properties, colour = o.colours[p.t] || '#777', r = p.r;
+      if (p.kind === 'cluster') {
+        var size = Math.round(2 * r), dot = atlas.el('div', p.n, 'atlas-cluster');
+        dot.style.background = colour; dot.style.width = size + 'px'; dot.style.height = size + 'px';
+        dot.style.lineHeight = size + 'px';
+        return L.marker(ll, {icon: L.divIcon({html: dot, className: '', iconSize: [size, size]}),
+                             bubblingMouseEvents: false});
+      }
+      var style = {radius: r, color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.85, bubblingMouseEvents: false};
+      if (p.p === 1) { style.color = '#ffffff'; style.weight = 1; }
+      else if (p.p === 2) { style.fillOpacity = 0.12; style.weight = 2.5; }
+      else { style.fillOpacity = 0.06; style.weight = 2; style.dashArray = '3 3'; style.radius = r + 4; }
+      return L.circleMarker(ll, style);
+    },
+    onEachFeature: function (f, lyr) {
+      var p = f.properties;
+      if (p.kind === 'cluster') {
+        lyr.bindPopup(function () {
+          var box = atlas.rows(p.n + ' incidents here', [['Dates', p.d], ['Killed', p.k], ['Places', p.places]]);
+          p.types.forEach(function (t) { box.appendChild(atlas.el('div', t[1] + ' × ' + t[0])); });
+          box.appendChild(atlas.el('div', 'Zoom in, or pick one in the panel beside the map.', 'atlas-key'));
+          return box;
+        });
+        lyr.bindTooltip(function () { return atlas.el('span', p.n + ' incidents'); }, {sticky: true});
+        return;
+      }
+      lyr.bindPopup(function () {
+        return atlas.rows(p.n, [['Date', p.d], ['Type', p.ty], ['Killed', p.k], ['Place precision', o.precision[p.p]],
+                                ['Source', p.s]]);
+      });
+      lyr.bindTooltip(function () { return atlas.el('span', p.n); }, {sticky: true});
+    }
+  });
+};
+atlas.controlLayer = function (data) {
+  return L.geoJSON(data, {
+    style: function (f) { return f.properties.style; },
+    onEachFeature: function (f, lyr) {
+      lyr.bindPopup(function () {
+        var p = f.properties, box = atlas.rows(p.controller, [['Control', p.control_type], ['Area', p.label],
+          ['Period', p.period], ['Confidence', p.confidence], ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
+          ['Notes', p.notes]]);
+        box.appendChild(atlas.el('div', 'Sources:', 'atlas-key'));
+        p.sources.forEach(function (s) {
+          var line = atlas.el('div');
+          if (s.url && /^https?:\/\//.test(s.url)) {
+            var a = atlas.el('a', s.title || s.publisher || s.url); a.href = s.url; a.target = '_blank'; a.rel = 'noopener';
+            line.appendChild(a);
+          } else { line.appendChild(atlas.el('span', s.title || s.publisher || s.url)); }
+          box.appendChild(line);
+        });
+        return box;
+      }, {maxWidth: 320});
+    }
+  });
+};
+{% endmacro %}
