@@ -21,7 +21,6 @@ import json
 import logging
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,9 +28,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from rapidfuzz import fuzz
+
+from events import vector
 
 log = logging.getLogger(__name__)
 
@@ -582,28 +582,16 @@ def _normalised(frame: gpd.GeoDataFrame, schema: str, level: int, label: str) ->
     return _typed(gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS))
 
 
-def _layers(path: Path) -> list[tuple[str, str | None]]:
-    """(GDAL path, layer) pairs to read from a file; zip archives are opened through /vsizip/."""
-    if path.suffix.lower() == ".zip":
-        if not zipfile.is_zipfile(path):
-            raise BoundaryError(f"{path.name}: not a valid zip archive")
-        with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.namelist()
-                       if m.lower().endswith((".shp", ".gpkg", ".geojson", ".json")) and not m.startswith("__MACOSX")]
-        if not members:
-            raise BoundaryError(f"{path.name}: the zip archive holds no Shapefile (.shp), GeoPackage or GeoJSON")
-        sources = [f"/vsizip/{path.resolve()}/{m}" for m in sorted(members)]
-    else:
-        sources = [str(path)]
-    out = []
-    for src in sources:
-        try:
-            layers = pyogrio.list_layers(src)
-        except Exception as exc:  # pyogrio raises several types for unreadable data
-            raise BoundaryError(f"{path.name}: not a readable GeoJSON, zipped Shapefile or GeoPackage "
-                                f"({str(exc).splitlines()[0][:160]})") from None
-        out += [(src, str(name)) for name, _ in layers]
-    return out
+def _layers(path: Path) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """(layer, frame) for each layer of a user's file, read through events.vector: the real type is
+    decided from the bytes, and a VRT, GML, CSV, link or unsafe zip is refused naming the file."""
+    try:
+        with vector.open_file(path) as source:
+            return [(layer, frame) for layer, frame, _problems in source.frames()]
+    except vector.Refused as exc:
+        raise BoundaryError(str(exc)) from None
+    except OSError as exc:
+        raise BoundaryError(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
 def read_boundaries(*paths, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -620,16 +608,12 @@ def read_boundaries(*paths, layer: str | None = None) -> gpd.GeoDataFrame:
     for p in paths:
         path = Path(p)
         if not path.is_file():
-            raise BoundaryError(f"{path.name}: file not found ({path})")
+            raise BoundaryError(f"{path.name}: file not found")
         found, skipped = [], []
-        for src, name in _layers(path):
+        for name, frame in _layers(path):
             if layer is not None and name != layer:
                 continue
             where = f"{path.name}" + (f" layer {name!r}" if name not in (path.stem, "") else "")
-            try:
-                frame = pyogrio.read_dataframe(src, layer=name)
-            except Exception as exc:
-                raise BoundaryError(f"{where}: cannot be read ({str(exc).splitlines()[0][:160]})") from None
             if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
                 skipped.append(f"{name}: no geometry")
                 continue
@@ -654,8 +638,12 @@ def read_boundaries(*paths, layer: str | None = None) -> gpd.GeoDataFrame:
                 if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
                     raise BoundaryError(f"{where}: no coordinate reference system and the coordinates are not degrees")
                 frame = frame.set_crs(CRS)
-            frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].to_crs(CRS)
-            frame = frame.set_geometry(shapely.make_valid(frame.geometry.values))
+            try:
+                frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].to_crs(CRS)
+                frame = frame.set_geometry(shapely.make_valid(frame.geometry.values))
+            except Exception as exc:  # pyproj and GEOS raise several types for impossible input
+                raise BoundaryError(f"{where}: its geometries cannot be used "
+                                    f"({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
             found.append(_normalised(frame, schema[0], schema[1], path.name))
         if layer is not None and not found and not skipped:
             raise BoundaryError(f"{path.name}: no layer named {layer!r}")

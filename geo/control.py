@@ -32,7 +32,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import shape
+
+from events import vector
 
 CONTROL_TYPES = ("control", "contested", "influence", "insurgent activity", "joint")
 PRECISIONS = ("day", "week", "month", "year", "range")
@@ -152,29 +153,30 @@ def _overlaps(frame: gpd.GeoDataFrame) -> list[tuple]:
 
 
 def read_control(path: str | Path) -> gpd.GeoDataFrame:
-    """Read and validate a user's control GeoJSON; errors name the file, feature and field."""
+    """Read and validate a user's control GeoJSON; errors name the file (never its folder), feature and field.
+
+    The file goes through events.vector: it must really be GeoJSON (a VRT, GML or anything else
+    named .geojson is refused), a "crs" link is never followed and its size and fields are bounded.
+    """
     path = Path(path)
+    name = path.name
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ControlError(str(path), [(0, None, "file", f"not readable JSON ({exc})")]) from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
-        raise ControlError(str(path), [(0, None, "file", "not a GeoJSON FeatureCollection")])
-    if not data["features"]:
-        raise ControlError(str(path), [(0, None, "features", "the file has no features")])
-    records, problems = [], []
-    for n, feat in enumerate(data["features"], start=1):
-        props = (feat or {}).get("properties") or {}
-        try:
-            geom = shape(feat["geometry"]) if feat.get("geometry") else None
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            problems.append((n, props.get("area_id"), "geometry", f"not a valid GeoJSON geometry ({exc})"))
-            geom = None
-        records.append({**props, "geometry": geom})
-    if problems:
-        raise ControlError(str(path), problems)
-    frame = gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
-    return validate(frame, file=str(path))
+        with vector.open_file(path, name=name, kinds=("geojson",)) as source:
+            layers = list(source.frames())
+    except vector.Refused as exc:
+        raise ControlError(name, [(0, None, "file", f"not readable JSON or GeoJSON ({exc.reason})")]) from None
+    except OSError as exc:
+        raise ControlError(name, [(0, None, "file", f"cannot be read ({exc.strerror or type(exc).__name__})")]
+                           ) from None
+    _layer, frame, bad = layers[0]
+    if frame.empty:
+        raise ControlError(name, [(0, None, "features", "the file has no features")])
+    if bad:
+        ids = frame["area_id"] if "area_id" in frame.columns else pd.Series(None, index=frame.index)
+        problems = [(k + 1, ids.iloc[k] if isinstance(ids.iloc[k], str) else None, "geometry", reason)
+                    for k, (_value, reason) in sorted(bad.items())]
+        raise ControlError(name, problems)
+    return validate(frame, file=name)
 
 
 def build_default(*, boundaries: gpd.GeoDataFrame | None = None, spec: Path = DEFAULT_SPEC) -> gpd.GeoDataFrame:

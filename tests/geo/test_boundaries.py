@@ -438,3 +438,46 @@ def test_assign_admin_agrees_with_a_point_by_point_check(approx):
     for i in sample:
         inside = [name for name, g in adm2.geometry.items() if g.intersects(shapely.Point(lon[i], lat[i]))]
         assert (out["admin2"].iloc[i] if pd.notna(out["admin2"].iloc[i]) else None) == (inside[0] if inside else None)
+
+
+# --- hostile boundary files (issue 9): opened through events.vector ---------------------------------------
+
+def test_a_vrt_disguised_as_geojson_is_refused_and_reads_nothing(tmp_path):
+    path = _write(tmp_path / "irq_adm2.geojson",
+                  '<OGRVRTDataSource><OGRVRTLayer name="passwd"><SrcDataSource>CSV:/etc/passwd</SrcDataSource>'
+                  '</OGRVRTLayer></OGRVRTDataSource>')
+    with pytest.raises(b.BoundaryError) as err:
+        b.read_boundaries(path)
+    assert str(err.value).startswith("irq_adm2.geojson: is an OGR VRT") and str(tmp_path) not in str(err.value)
+
+
+def test_zip_members_with_unsafe_paths_or_bombs_are_refused(approx, tmp_path):
+    adm2 = approx[approx["level"] == "adm2"]
+    cod_like = gpd.GeoDataFrame({"ADM2_EN": adm2["name_en"].tolist(), "ADM2_PCODE": adm2["pcode"].tolist()},
+                                geometry=adm2.geometry.values, crs=b.CRS)
+    (tmp_path / "shp").mkdir()
+    cod_like.to_file(tmp_path / "shp" / "adm2.shp")
+    parts = {f.name: f.read_bytes() for f in sorted((tmp_path / "shp").iterdir())}
+    with zipfile.ZipFile(tmp_path / "slip.zip", "w") as zf:
+        for member, data in parts.items():
+            zf.writestr(("../../" if member.endswith(".shp") else "") + member, data)
+    with pytest.raises(b.BoundaryError, match=r"^slip\.zip: holds a member with an unsafe path"):
+        b.read_boundaries(tmp_path / "slip.zip")
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for member, data in parts.items():
+            zf.writestr(member, data + (b"\x00" * 30_000_000 if member.endswith(".dbf") else b""))
+    with pytest.raises(b.BoundaryError, match=r"^bomb\.zip: member 'adm2\.dbf' would unpack"):
+        b.read_boundaries(tmp_path / "bomb.zip")
+    assert not list(tmp_path.parent.glob("adm2.shp"))
+
+
+def test_a_crs_link_is_refused_and_a_missing_file_shows_no_folder(tmp_path):
+    path = _write(tmp_path / "linked.geojson",
+                  '{"type":"FeatureCollection","crs":{"type":"link","properties":{"href":"http://127.0.0.1:9/crs"}},'
+                  '"features":[{"type":"Feature","properties":{"ADM2_EN":"Hawija"},"geometry":{"type":"Polygon",'
+                  '"coordinates":[[[43,35],[44,35],[44,36],[43,35]]]}}]}')
+    with pytest.raises(b.BoundaryError, match=r"^linked\.geojson: its \"crs\" member is of type 'link'"):
+        b.read_boundaries(path)
+    with pytest.raises(b.BoundaryError) as err:
+        b.read_boundaries(tmp_path / "absent.geojson")
+    assert str(tmp_path) not in str(err.value)

@@ -128,7 +128,7 @@ def test_malformed_features_are_named(tmp_path, props, field, reason):
     with pytest.raises(control.ControlError) as err:
         control.read_control(path)
     assert "feature 2 (area_id='b')" in str(err.value) and field in str(err.value) and reason in str(err.value)
-    assert str(path) in str(err.value)
+    assert str(err.value).startswith(f"{path.name}: ") and str(path.parent) not in str(err.value)
 
 
 def test_overlapping_periods_of_one_area_are_an_error(tmp_path):
@@ -162,3 +162,29 @@ def test_default_layers_follow_official_boundaries(shared):
         assert _controller(KIRKUK, "2018-06-01")["controller"] == "Iraqi federal government"
     finally:
         boundaries.use_boundaries(None)
+
+
+# --- hostile control files (issue 9): opened through events.vector ----------------------------------------
+
+def test_a_vrt_disguised_as_geojson_is_refused_naming_the_file_not_its_folder(tmp_path):
+    path = tmp_path / "areas.geojson"
+    path.write_text('<OGRVRTDataSource><OGRVRTLayer name="passwd"><SrcDataSource>CSV:/etc/passwd</SrcDataSource>'
+                    '</OGRVRTLayer></OGRVRTDataSource>', encoding="utf-8")
+    with pytest.raises(control.ControlError) as err:
+        control.read_control(path)
+    assert str(err.value).startswith("areas.geojson: ") and "is an OGR VRT" in str(err.value)
+    assert str(tmp_path) not in str(err.value)
+
+
+def test_a_broken_geometry_is_named_by_feature_not_a_traceback(tmp_path):
+    line = _feature(area_id="b")
+    line["geometry"] = {"type": "LineString", "coordinates": [[43.8, 35.3]]}
+    with pytest.raises(control.ControlError) as err:
+        control.read_control(_write(tmp_path, [_feature(), line]))
+    assert "feature 2 (area_id='b'): geometry: not a valid GeoJSON geometry" in str(err.value)
+
+
+def test_ten_thousand_properties_are_refused(tmp_path):
+    wide = _feature(**{f"p{i}": i for i in range(10_000)})
+    with pytest.raises(control.ControlError, match="more than 1,000 distinct properties"):
+        control.read_control(_write(tmp_path, [wide]))
