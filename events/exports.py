@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -77,8 +78,8 @@ def sheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             text = out[col]
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START), na_action="ignore")
-            risky = risky.fillna(False).astype(bool)
+            risky = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START) for v in text),
+                                dtype=bool, count=len(text))
             if risky.any():
                 out[col] = text.astype(object).where(~risky, "'" + text.astype(str))
     return out

@@ -14,6 +14,7 @@ ImportFailure with one line naming the file and the problem.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -150,10 +151,19 @@ MAPPABLE = set(model.COLUMNS) | {"url"}
 
 # ---------------------------------------------------------------- vectorised helpers
 
+_SHEET_QUOTE = r"^'(?=[=+\-@\t\r\uff1d\uff0b\uff0d\uff20])"
+
+
 def _col(raw: pd.DataFrame, cols: Mapping[str, str], field: str) -> pd.Series:
-    """The stripped text of a resolved column ("" when the file lacks it)."""
+    """The stripped text of a resolved column ("" when the file lacks it).
+
+    The apostrophe that spreadsheet-safe CSVs (ours: `exports.sheet_safe`) put before a text starting
+    with = + - @ is dropped, so such a file re-imports with the text as it was."""
     if field in cols and cols[field] in raw.columns:
-        return raw[cols[field]].fillna("").astype("str").str.strip()
+        text = raw[cols[field]].fillna("").astype("str").str.strip()
+        if text.str.startswith("'").any():
+            text = text.str.replace(_SHEET_QUOTE, "", regex=True)
+        return text
     return pd.Series("", index=raw.index, dtype="str")
 
 
@@ -208,7 +218,7 @@ def _parse_dates(s: pd.Series, formats: tuple[str, ...]) -> pd.Series:
             todo = out.isna()
             if not todo.any():
                 break
-            out[todo] = pd.to_datetime(u[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+            out[todo] = model.bound_dates(pd.to_datetime(u[todo], format=fmt, errors="coerce"))
         return out.dt.normalize()
 
     text = _nullify(s)
@@ -298,6 +308,14 @@ def _problem(problems: list, field: str, mask: pd.Series, values: pd.Series, rea
         problems.append((field, mask, values, reason, (field, *covers)))
 
 
+def _date_range(problems: list, field: str, dates: pd.Series, values: pd.Series, covers: tuple[str, ...] = ()
+                ) -> None:
+    """Reject parsed dates before 1900 or after today, showing the file's own text (9999-12-31, not a stand-in)."""
+    today = pd.Timestamp.today().normalize()
+    _problem(problems, field, dates < model.EARLIEST, values, "before 1900", covers)
+    _problem(problems, field, dates > today, values, "in the future", covers)
+
+
 def _type_key(text) -> str:
     return re.sub(r"[^a-z]", "", str(text).lower()).replace("protestors", "protesters")
 
@@ -363,6 +381,7 @@ def _acled(raw: pd.DataFrame, cols: dict, ctx: dict):
     given = ~_blank(_col(raw, cols, "event_date"))
     _problem(problems, "date_start", date.isna() & given, _col(raw, cols, "event_date"),
              "not a date (expected e.g. 21 March 2020 or 2020-03-21)", ("date_end",))
+    _date_range(problems, "date_start", date, _col(raw, cols, "event_date"), ("date_end",))
     tp = _codes(_col(raw, cols, "time_precision"))
     precision = tp.map({"1": "day", "2": "week", "3": "month"})
     _problem(problems, "date_precision", precision.isna(), tp, "ACLED time_precision must be 1, 2 or 3")
@@ -430,6 +449,8 @@ def _ucdp(raw: pd.DataFrame, cols: dict, ctx: dict):
     _problem(problems, "date_start", start.isna() & ~_blank(start_raw), start_raw, "not a date (expected YYYY-MM-DD)",
              ("date_end",))
     _problem(problems, "date_end", end.isna() & ~_blank(end_raw), end_raw, "not a date (expected YYYY-MM-DD)")
+    _date_range(problems, "date_start", start, start_raw, ("date_end",))
+    _date_range(problems, "date_end", end, end_raw)
     dp = _codes(_col(raw, cols, "date_prec"))
     precision = dp.map(UCDP_DATE_PREC)
     _problem(problems, "date_precision", precision.isna(), dp, "UCDP date_prec must be 1 to 5")
@@ -446,9 +467,10 @@ def _ucdp(raw: pd.DataFrame, cols: dict, ctx: dict):
     low, best, high = _numbers(low_raw), _numbers(best_raw), _numbers(high_raw)
     # Some GED rows have best outside low..high; keep best and widen the range to include it.
     trio = pd.concat([low, best, high], axis=1)
-    odd = trio.notna().all(axis=1) & ((low > best) | (best > high) | (low > high))
-    low_out = low_raw.where(~odd, trio.min(axis=1).astype("Int64").astype("str"))
-    high_out = high_raw.where(~odd, trio.max(axis=1).astype("Int64").astype("str"))
+    plausible = (trio.notna() & (trio == np.floor(trio)) & (trio >= 0) & (trio <= model.MAX_COUNT)).all(axis=1)
+    odd = plausible & ((low > best) | (best > high) | (low > high))
+    low_out = low_raw.where(~odd, trio.min(axis=1).where(odd).astype("Int64").astype("str"))
+    high_out = high_raw.where(~odd, trio.max(axis=1).where(odd).astype("Int64").astype("str"))
     note = pd.Series(None, index=raw.index, dtype=object)
     note = note.where(~odd, "UCDP low/best/high out of order (" + low_raw + "/" + best_raw + "/" + high_raw
                       + "); range widened to include best")
@@ -540,12 +562,17 @@ def _gtd(raw: pd.DataFrame, cols: dict, ctx: dict):
     problems: list = []
     sid = _codes(_col(raw, cols, "eventid"))
     year, month, day = (_numbers(_col(raw, cols, f)) for f in ("iyear", "imonth", "iday"))
+    # Out-of-range parts (year 99999, 1e19, inf, day 45) become missing before pandas sees them.
+    year = year.where(year.between(1, 9999) & (year == np.floor(year)))
+    month = month.where(month.between(0, 12) & (month == np.floor(month)))
+    day = day.where(day.between(0, 31) & (day == np.floor(day)))
     no_month = month == 0
     no_day = (day == 0) & ~no_month
     parts = pd.DataFrame({"year": year, "month": month.where(~no_month, 1), "day": day.where(~(no_month | no_day), 1)})
-    start = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
-    _problem(problems, "date_start", start.isna(), _col(raw, cols, "iyear") + "-" + _col(raw, cols, "imonth") + "-"
-             + _col(raw, cols, "iday"), "iyear/imonth/iday is not a valid date", ("date_end",))
+    start = model.bound_dates(pd.to_datetime(parts, errors="coerce"))
+    ymd = _col(raw, cols, "iyear") + "-" + _col(raw, cols, "imonth") + "-" + _col(raw, cols, "iday")
+    _problem(problems, "date_start", start.isna(), ymd, "iyear/imonth/iday is not a valid date", ("date_end",))
+    _date_range(problems, "date_start", start, ymd, ("date_end",))
     first, last = _month_bounds(start)
     year_end = start + pd.offsets.YearEnd(0)
     end = start.where(~no_day, last).where(~no_month, year_end)
@@ -659,12 +686,14 @@ def _table(raw: pd.DataFrame, cols: dict, ctx: dict):
     start = _parse_dates(date_text, TABLE_DATE_FORMATS)
     _problem(problems, "date_start", start.isna() & (date_text != ""), date_text,
              "not a date (expected YYYY-MM-DD or DD/MM/YYYY)", ("date_end", "date_precision"))
+    _date_range(problems, "date_start", start, date_text, ("date_end", "date_precision"))
     digits = _digits(date_text).astype("str")
     only_year = digits.str.fullmatch(r"\d{4}")
     only_month = digits.str.fullmatch(r"\d{4}-\d{1,2}")
     end_text = g("date_end")
     end = _parse_dates(end_text, TABLE_DATE_FORMATS)
     _problem(problems, "date_end", end.isna() & (end_text != ""), end_text, "not a date (expected YYYY-MM-DD)")
+    _date_range(problems, "date_end", end, end_text)
     first, last = _month_bounds(start)
     implied_end = start.where(~only_month, last).where(~only_year, start + pd.offsets.YearEnd(0))
     end = end.where(end.notna(), implied_end)
@@ -704,7 +733,7 @@ def _table(raw: pd.DataFrame, cols: dict, ctx: dict):
         _problem(problems, "lat", no_xy, lat_text, NO_COORDINATES, XY)
 
     text_sources = g("sources")
-    is_json = text_sources.str.startswith("[")
+    is_json = _lookup(text_sources, lambda v: (_is_citations(v),), 1)[0].astype(bool)
     is_url = text_sources.str.match(r"https?://")
     url = g("url").where(g("url") != "", text_sources.where(is_url, ""))
     cite = pd.DataFrame({"title": text_sources.where(~is_url & ~is_json, ""), "url": url}, index=raw.index)
@@ -713,8 +742,8 @@ def _table(raw: pd.DataFrame, cols: dict, ctx: dict):
     mapped = set(cols.values())
     extra = {"_geocoded_from": geocoded, "_geo_precision_assumed": pd.Series(None, index=raw.index, dtype=object)
              .where(~assumed, "2: no precision given with the coordinates")}
-    original = g("original").where(g("original").str.startswith("{"),
-                                   _original(raw, mapped, extra))
+    is_object = _lookup(g("original"), lambda v: (_is_json_object(v),), 1)[0].astype(bool)
+    original = g("original").where(is_object, _original(raw, mapped, extra))
     confidence = g("confidence").str.lower()
     frame = pd.DataFrame({
         "incident_id": incident, "source_dataset": dataset, "source_id": sid,
@@ -727,6 +756,27 @@ def _table(raw: pd.DataFrame, cols: dict, ctx: dict):
         "original": original,
     }, index=raw.index)
     return frame, problems, dict(cols)
+
+
+def _is_citations(text: str) -> bool:
+    """A `sources` cell that is a JSON array of citation objects (our own export), not text such as "[1] Reuters"."""
+    if not text.startswith("["):
+        return False
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _is_json_object(text: str) -> bool:
+    """An `original` cell holding a JSON object (our own export) rather than free text."""
+    if not text.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def _geocode(places: pd.Series, ctx: dict) -> pd.DataFrame:
@@ -805,7 +855,7 @@ def _layout(path: Path, name: str) -> textio.Layout:
     try:
         return textio.sniff(path)
     except textio.Unreadable as exc:
-        raise ImportFailure(f"{name}: {exc}") from None
+        raise ImportFailure(_clean(f"{name}: {exc}", path)) from None
 
 
 def detect_source(path) -> str:
@@ -868,32 +918,96 @@ def iter_import(path, *, source: str = "auto", chunksize: int = 100_000, mapping
 
 def _iter_chunks(path: Path, layout: textio.Layout, convert, cols: dict, ctx: dict, chunksize: int):
     name = ctx["name"]
+    seen = SeenIds()
     try:
         for chunk in textio.iter_rows(path, layout, chunksize=chunksize):
-            broken = chunk.broken.assign(file=name, field="(row)")[list(model.REJECT_COLUMNS)]
+            broken = chunk.broken.assign(file=name)[list(model.REJECT_COLUMNS)]
             if len(chunk.frame) == 0:
                 if len(broken):
                     yield model.empty(), broken
                 continue
             ctx["lines"] = chunk.lines
             frame, problems, names = convert(chunk.frame, cols, ctx)
-            accepted, rejects = _split(frame, problems, chunk.lines, name, names)
+            accepted, rejects = _split(frame, problems, chunk.lines, name, names, seen=seen)
             if len(broken):
                 rejects = pd.concat([rejects, broken], ignore_index=True).sort_values("row", kind="stable")
             yield accepted, rejects.reset_index(drop=True)
     except textio.Unreadable as exc:
-        raise ImportFailure(f"{name}: {exc}") from None
+        raise ImportFailure(_clean(f"{name}: {exc}", path)) from None
     except OSError as exc:
-        raise ImportFailure(f"{name}: reading failed ({exc.strerror or exc})") from None
+        raise ImportFailure(_clean(f"{name}: reading failed ({exc.strerror or exc})", path)) from None
+    except (ValueError, TypeError, ArithmeticError, LookupError, MemoryError) as exc:
+        # A last line of defence: whatever a crafted file provokes, the user gets one line, not a traceback.
+        raise ImportFailure(_clean(f"{name}: cannot be imported ({type(exc).__name__}: "
+                                   f"{str(exc).splitlines()[0][:150] if str(exc) else 'no detail'})", path)) from None
 
 
-def _split(frame: pd.DataFrame, problems: list, lines: np.ndarray, name: str, names: Mapping[str, str]
-           ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def _clean(message: str, path: Path) -> str:
+    """A message with the server's folders taken out: users see the file's name, never where it is stored."""
+    for place in {str(path.resolve()), str(path.absolute()), str(path)}:
+        message = message.replace(place, path.name)
+    for folder in {str(path.resolve().parent), str(path.absolute().parent)}:
+        if len(folder) > 1:
+            message = message.replace(folder + "/", "")
+    return " ".join(message.split())
+
+
+class SeenIds:
+    """The incident ids already met in one file, so a repeated id is rejected whatever chunk it falls in.
+
+    Kept compact for files of millions of rows: a 64-bit hash of each id and the row it came from
+    (16 bytes an id, not a Python string), in a few sorted runs merged as they grow. Two different
+    ids share a hash with a chance of about n^2 / 2^65 (1e-8 for a million rows).
+    """
+
+    def __init__(self):
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def earlier(self, ids: pd.Series, rows: np.ndarray) -> np.ndarray:
+        """For each id, the row where it appeared first when that was an earlier row (else 0); then remember them.
+
+        `rows` must be increasing and after every row given before. Missing ids are never duplicates.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        given = ids.notna().to_numpy() & (ids.fillna("").astype("str").str.strip() != "").to_numpy()
+        first = np.zeros(len(ids), dtype=np.int64)
+        if not given.any():
+            return first
+        hashes = pd.util.hash_pandas_object(ids[given].astype("str").str.strip(), index=False).to_numpy()
+        where = rows[given]
+        found = np.zeros(len(hashes), dtype=np.int64)
+        for keys, at in self._runs:
+            pos = np.searchsorted(keys, hashes).clip(max=len(keys) - 1)
+            found = np.where((found == 0) & (keys[pos] == hashes), at[pos], found)
+        frame = pd.DataFrame({"h": hashes, "row": where})
+        within = frame.duplicated("h", keep="first").to_numpy()
+        found = np.where((found == 0) & within, frame.groupby("h")["row"].transform("first").to_numpy(), found)
+        new = found == 0
+        if new.any():
+            order = np.argsort(hashes[new], kind="stable")
+            self._runs.append((hashes[new][order], where[new][order]))
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            (k1, r1), (k2, r2) = self._runs.pop(), self._runs.pop()
+            keys, at = np.concatenate([k2, k1]), np.concatenate([r2, r1])
+            order = np.argsort(keys, kind="stable")
+            self._runs.append((keys[order], at[order]))
+        first[given] = found
+        return first
+
+
+def _split(frame: pd.DataFrame, problems: list, lines: np.ndarray, name: str, names: Mapping[str, str], *,
+           seen: SeenIds | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a converted chunk: the importer's own problems first, then model.validate's rules.
 
     Reject `field` names the file's column where one corresponds (fatalities, not killed_best).
+    With `seen` (one per file), an incident_id met on an earlier row of the file, in this chunk or
+    an earlier one, is rejected: the outcome does not depend on the chunk size.
     """
     rows = pd.Series(lines, index=frame.index)
+    if seen is not None:
+        earlier = pd.Series(seen.earlier(frame["incident_id"], lines), index=frame.index)
+        _problem(problems, "incident_id", earlier > 0, frame["incident_id"],
+                 "duplicate incident_id: row " + earlier.astype("str") + " of this file has the same id")
     bad = pd.Series(False, index=frame.index)
     parts, covered = [], []
     for field, mask, values, reason, covers in problems:
@@ -915,8 +1029,8 @@ def _split(frame: pd.DataFrame, problems: list, lines: np.ndarray, name: str, na
         parts.append(consequences[keep.to_numpy()])
     out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
         else pd.DataFrame(columns=list(model.REJECT_COLUMNS))
-    out = out.drop_duplicates(["row", "field"], keep="first")
     out["field"] = out["field"].map(lambda f: names.get(f) or f)
+    out = out.drop_duplicates(["row", "field"], keep="first")  # killed_low/best/high all from `fatalities`
     out["row"] = out["row"].astype("int64")
     return accepted, out.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
 
@@ -924,60 +1038,80 @@ def _split(frame: pd.DataFrame, problems: list, lines: np.ndarray, name: str, na
 # ---------------------------------------------------------------- GeoJSON / GeoPackage / KML
 
 def _iter_features(path: Path, *, chunksize: int, mapping, confidence: str):
-    import pyogrio
+    """Check the file with events.vector (real type from its bytes; VRT, GML, links refused) and stream it."""
+    from events import vector
 
     name = path.name
     try:
-        layers = [row[0] for row in pyogrio.list_layers(path)]
-    except Exception as exc:  # GDAL raises DataSourceError and friends for unreadable files
-        raise ImportFailure(f"{name}: not a readable GeoJSON/GeoPackage/KML file ({str(exc).splitlines()[0][:150]})"
-                            ) from None
-    if not layers:
-        raise ImportFailure(f"{name}: has no layer with features")
+        source = vector.open_file(path, name=name)
+    except vector.Refused as exc:
+        raise ImportFailure(str(exc)) from None
+    except OSError as exc:
+        raise ImportFailure(f"{name}: reading failed ({exc.strerror or exc})") from None
     try:
-        header = list(dict.fromkeys(f for layer in layers for f in pyogrio.read_info(path, layer=layer)["fields"]))
-    except Exception as exc:
-        raise ImportFailure(f"{name}: cannot read its layers ({str(exc).splitlines()[0][:150]})") from None
-    cols = _table_columns(header, mapping, name)
-    ctx = {"name": name, "dataset": path.stem, "geocoder": None, "confidence": confidence}
-    return _feature_chunks(path, layers, cols, ctx, max(1, int(chunksize)))
+        cols = _table_columns(source.fields, mapping, name)
+    except BaseException:
+        source.close()
+        raise
+    ctx = {"name": name, "dataset": path.stem, "geocoder": None, "confidence": confidence, "seen": SeenIds()}
+    return _feature_chunks(source, cols, ctx, max(1, int(chunksize)))
 
 
-def _feature_chunks(path: Path, layers: list, cols: dict, ctx: dict, chunksize: int):
-    import pyogrio
+def _feature_chunks(source, cols: dict, ctx: dict, chunksize: int):
+    from events import vector
 
-    name = ctx["name"]
-    number = 0
-    for layer in layers:
-        skip = 0
-        while True:
+    with source:
+        try:
+            for batch in source.batches(chunksize=chunksize):
+                yield _features_chunk(batch.frame, cols, ctx, batch.numbers, bad=batch.problems)
+        except vector.Refused as exc:
+            raise ImportFailure(str(exc)) from None
+        except OSError as exc:
+            raise ImportFailure(f"{ctx['name']}: reading failed ({exc.strerror or exc})") from None
+
+
+def _spots(geoms: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of a point inside each usable geometry (NaN where there is none: empty, or GEOS cannot find one)."""
+    x, y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    idx = np.flatnonzero(ok)
+    try:
+        with np.errstate(invalid="ignore"):
+            spots = shapely.point_on_surface(geoms[idx])
+    except shapely.errors.ShapelyError:  # one odd geometry fails the whole call: find which, one by one
+        spots = np.empty(len(idx), dtype=object)
+        for k, g in enumerate(geoms[idx]):
             try:
-                gdf = pyogrio.read_dataframe(path, layer=layer, skip_features=skip, max_features=chunksize)
-            except Exception as exc:
-                raise ImportFailure(f"{name}: cannot read layer {layer!r} ({str(exc).splitlines()[0][:150]})") from None
-            if len(gdf) == 0:
-                break
-            skip += len(gdf)
-            lines = np.arange(number + 1, number + len(gdf) + 1)
-            number += len(gdf)
-            yield _features_chunk(gdf, cols, ctx, lines)
-            if len(gdf) < chunksize:
-                break
+                spots[k] = shapely.point_on_surface(g)
+            except shapely.errors.ShapelyError:
+                spots[k] = None
+    usable = ~(shapely.is_missing(spots) | shapely.is_empty(spots)) if len(idx) else np.zeros(0, dtype=bool)
+    x[idx[usable]], y[idx[usable]] = shapely.get_x(spots[usable]), shapely.get_y(spots[usable])
+    return x, y
 
 
-def _features_chunk(gdf: gpd.GeoDataFrame, cols: dict, ctx: dict, lines: np.ndarray):
+def _features_chunk(gdf: gpd.GeoDataFrame, cols: dict, ctx: dict, lines: np.ndarray, *,
+                    bad: Mapping[int, tuple[str, str]] | None = None):
+    """Features as table rows: the geometry at a point inside it; a geometry that was unusable in the file
+    (`bad`: position -> (value, reason)) or has no inside point rejects its feature alone."""
     gdf = gdf.reset_index(drop=True)
     if gdf.crs is not None and not gdf.crs.equals(model.CRS):
-        gdf = gdf.to_crs(model.CRS)
+        try:
+            gdf = gdf.to_crs(model.CRS)
+        except Exception as exc:  # pyproj raises several types for impossible transformations
+            raise ImportFailure(f"{ctx['name']}: cannot convert its coordinates to WGS 84 "
+                                f"({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
     geom = gdf.geometry
     kinds = geom.geom_type.fillna("").astype("str")
-    has_geom = (geom.notna() & ~geom.is_empty).to_numpy()
+    shapes = np.asarray(geom.to_numpy(), dtype=object)
+    has_geom = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
+    x, y = _spots(shapes, has_geom)
+    unplaced = has_geom & np.isnan(x)
+    has_geom = has_geom & ~unplaced
     area = pd.Series(has_geom & ~kinds.isin(["Point", "MultiPoint"]).to_numpy(), index=gdf.index)
-    spot = shapely.point_on_surface(geom.to_numpy())
     raw = pd.DataFrame({c: _feature_text(gdf[c]) for c in gdf.columns
                         if c != gdf.geometry.name and c not in KML_STYLE_FIELDS}, index=gdf.index)
-    raw["__lat"] = pd.Series(np.where(has_geom, shapely.get_y(spot), np.nan), index=gdf.index).map(_fmt)
-    raw["__lon"] = pd.Series(np.where(has_geom, shapely.get_x(spot), np.nan), index=gdf.index).map(_fmt)
+    raw["__lat"] = pd.Series(y, index=gdf.index).map(_fmt)
+    raw["__lon"] = pd.Series(x, index=gdf.index).map(_fmt)
     raw["__geo"] = pd.Series("", index=gdf.index, dtype="str").where(~area, "3")
     fcols = {k: v for k, v in cols.items() if k not in ("lat", "lon")} | {"lat": "__lat", "lon": "__lon"}
     fcols.setdefault("geo_precision", "__geo")
@@ -990,10 +1124,18 @@ def _features_chunk(gdf: gpd.GeoDataFrame, cols: dict, ctx: dict, lines: np.ndar
         what = kinds.str.lower().str.replace("multi", "", regex=False)
         note = "drawn at a representative point inside the feature's " + what
         frame["notes"] = frame["notes"].where(~area, (frame["notes"].fillna("") + " [" + note + "]").str.strip())
-    _problem(problems, "geometry", pd.Series(~has_geom, index=gdf.index), kinds, "feature has no geometry", XY)
+    bad = dict(bad or {})
+    broken = pd.Series([k in bad for k in range(len(gdf))], index=gdf.index, dtype=bool)
+    values = pd.Series([bad[k][0] if k in bad else v for k, v in enumerate(kinds)], index=gdf.index, dtype=object)
+    reasons = pd.Series([bad[k][1] if k in bad else "" for k in range(len(gdf))], index=gdf.index, dtype=object)
+    _problem(problems, "geometry", broken, values, reasons, XY)
+    _problem(problems, "geometry", pd.Series(unplaced, index=gdf.index), kinds,
+             "no point can be found inside this geometry (is it valid?)", XY)
+    _problem(problems, "geometry", pd.Series(~has_geom, index=gdf.index) & ~broken, kinds, "feature has no geometry",
+             XY)
     names = {k: v for k, v in names.items() if not str(v).startswith("__")} | {"lat": "geometry", "lon": "geometry"}
     problems = [p for p in problems if p[3] is not NO_COORDINATES]
-    return _split(frame, problems, lines, ctx["name"], names)
+    return _split(frame, problems, lines, ctx["name"], names, seen=ctx.get("seen"))
 
 
 def _fmt(v) -> str:

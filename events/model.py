@@ -15,6 +15,7 @@ identity
   source_id       str: the source's own id (ACLED ``event_id_cnty``, UCDP ``id``, GTD ``eventid``).
 time
   date_start, date_end  dates (datetime64, midnight); an interval, both equal for a one-day event.
+                  From 1900-01-01 to today: earlier or later dates (9999-12-31) are rejected.
   date_precision  ``day`` | ``week`` | ``month`` | ``year``: how well the source knows the date.
                   An event known to the month spans that whole month in date_start..date_end.
 place
@@ -31,6 +32,9 @@ harm
                   figure fills all three; conflicting reports are kept as the range.
   wounded         nullable integer (best or only reported figure); wounded_low / wounded_high keep
                   conflicting wounded figures as a range.
+                  Every count is a whole number from 0 to MAX_COUNT (100,000): no single incident in
+                  the region comes near it, so a larger figure (1e18, inf) is a data error and the
+                  row is rejected, never stored.
 provenance
   sources         JSON array of citations ``{"title", "publisher", "url", "date"}``; at least one
                   with a title, publisher or URL.
@@ -115,6 +119,12 @@ DATE_COLUMNS = ("date_start", "date_end")
 REJECT_COLUMNS = ("file", "row", "field", "value", "reason")
 
 EARLIEST = pd.Timestamp("1900-01-01")
+# Dates beyond these stand-ins are clipped to them on parsing (nanosecond datetimes end in 2262),
+# so an absurd date is rejected as before 1900 / in the future instead of overflowing.
+BEFORE_EARLIEST = pd.Timestamp("1899-12-31")
+FAR_FUTURE = pd.Timestamp("2200-01-01")
+# The largest plausible death or injury toll of one incident; anything above is rejected.
+MAX_COUNT = 100_000
 
 # The region the atlas is about, with a margin: Iraq and its borders. Used to spot swapped lat/lon.
 REGION_BOUNDS = (29.0, 38.7, 37.5, 48.7)  # south, west, north, east
@@ -147,6 +157,31 @@ def parse_sources(text) -> list[dict]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def bound_dates(values: pd.Series) -> pd.Series:
+    """Datetimes as datetime64[ns], those outside 1900..2200 set to the stand-ins BEFORE_EARLIEST / FAR_FUTURE.
+
+    Parsers return any year from 1 to 9999 (microsecond resolution); nanosecond datetimes, which the
+    rest of the atlas uses, overflow past 2262. The stand-ins are always rejected by `validate`.
+    """
+    values = pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(values, errors="coerce", format="mixed")
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    values = values.where(values.isna() | (values >= EARLIEST), BEFORE_EARLIEST)
+    values = values.where(values.isna() | (values <= FAR_FUTURE), FAR_FUTURE)
+    return values.astype("datetime64[ns]")
+
+
+def counts(values: pd.Series) -> pd.Series:
+    """Whole numbers as Int64: not a whole number -> missing; above MAX_COUNT (inf, 1e19) -> MAX_COUNT + 1
+    and below zero -> -1, stand-ins that `validate` rejects (Int64 cannot hold inf or 1e19)."""
+    num = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
+    num = num.clip(lower=-1, upper=MAX_COUNT + 1)
+    whole = num.where(num.isna() | (num == np.floor(num.fillna(0))))
+    return whole.astype("Int64")
+
+
 def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """Coerce a frame with (some of) the canonical columns into the canonical dtypes and order.
 
@@ -156,12 +191,10 @@ def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     for col in COLUMNS:
         src = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype=object)
         if col in DATE_COLUMNS:
-            df[col] = pd.to_datetime(src, errors="coerce", format="mixed").dt.normalize().astype("datetime64[ns]") \
+            df[col] = bound_dates(src).dt.normalize() \
                 if src.notna().any() else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
         elif col in COUNT_COLUMNS or col == "geo_precision":
-            num = pd.to_numeric(src, errors="coerce")
-            whole = num.where(num.isna() | (num == np.floor(num.fillna(0))))
-            df[col] = whole.astype("Int64")
+            df[col] = counts(src)
         elif col in ("lat", "lon"):
             df[col] = pd.to_numeric(src, errors="coerce").astype("float64")
         else:
@@ -219,7 +252,10 @@ def _problems(df: gpd.GeoDataFrame, raw: pd.DataFrame) -> list[tuple[str, pd.Ser
     checks.append(("sub_event_type", ~sub_ok, "not a sub-type of the event type"))
     for col in COUNT_COLUMNS:
         checks.append((col, df[col].isna() & given(col), "not a whole number"))
-        checks.append((col, df[col].fillna(0) < 0, "negative"))
+        # Only where the figure was given: a low/high filled from best repeats best's problem.
+        checks.append((col, (df[col].fillna(0) < 0) & given(col), "negative"))
+        checks.append((col, (df[col].fillna(0) > MAX_COUNT) & given(col),
+                       f"more than {MAX_COUNT:,}: not a plausible toll for one incident"))
     lo, best, hi = df["killed_low"], df["killed_best"], df["killed_high"]
     checks.append(("killed_low", (lo > best).fillna(False) | (lo > hi).fillna(False), "low above best or high"))
     checks.append(("killed_high", (best > hi).fillna(False), "best above high"))

@@ -5,7 +5,10 @@ Analysts bring CSVs saved by Excel on Arabic Windows (cp1256), UTF-8 with or wit
 Everything is decoded here once, so the importers only ever see text columns ("" for an empty cell)
 and each row's line number in the file (header = line 1), for a rejects report a person can act on.
 Reading is streamed (pyarrow's CSV reader, openpyxl's read-only mode): memory stays bounded by the
-chunk size, never by the file size.
+chunk size, never by the file size, and what a small crafted file can make us allocate is capped:
+at most MAX_COLUMNS columns, a sheet's extent read from its cells (not its header), zip members
+checked for size and compression ratio before they are read, XML read with entities refused
+(openpyxl uses defusedxml). Bytes that do not decode never stop a file: their rows are reported.
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +32,28 @@ import pyarrow.csv as pcsv
 SAMPLE = 256 * 1024
 TABLE_MEMBERS = (".csv", ".tsv", ".txt")
 DELIMITERS = (",", ";", "\t", "|")
+MAX_COLUMNS = 1_000               # GTD, the widest real export, has 135
+MAX_UNZIPPED = 2 << 30            # bytes a zip member (or all of a workbook's parts) may expand to
+MAX_RATIO = 200                   # expanded / compressed size above which a large member is a zip bomb
+RATIO_FROM = 8 << 20              # members smaller than this expand harmlessly, whatever their ratio
+# What reading a damaged zip member or workbook part raises.
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, KeyError)
+# Undecodable bytes are read as these private-use characters (U+10FF00 + the byte) and their rows reported.
+MARK_BASE = 0x10FF00
+MARKED = re.compile("[\U0010ff00-\U0010ffff]")
+
+
+def _mark_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    bad = error.object[error.start:error.end]
+    return "".join(chr(MARK_BASE + b) for b in bad), error.end
+
+
+codecs.register_error("atlas-mark", _mark_bytes)
+
+
+def shown(text: str) -> str:
+    """Text with the marked undecodable bytes written as \\xNN, for a rejects report."""
+    return MARKED.sub(lambda m: f"\\x{ord(m.group()) - MARK_BASE:02x}", text)
 
 
 class Unreadable(ValueError):
@@ -51,7 +78,7 @@ class Chunk:
 
     frame: pd.DataFrame
     lines: np.ndarray
-    broken: pd.DataFrame  # row, value, reason: rows whose field count differs from the header
+    broken: pd.DataFrame  # row, field, value, reason: rows with the wrong field count or undecodable bytes
 
 
 # ---------------------------------------------------------------- sniffing
@@ -66,11 +93,8 @@ def sniff_encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    if _mostly_utf8(head):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     wide = [c for c in head.decode("cp1256", errors="replace") if ord(c) > 127]
     if wide and sum("\u0600" <= c <= "\u06ff" for c in wide) / len(wide) >= 0.6:
         return "cp1256"
@@ -78,6 +102,20 @@ def sniff_encoding(head: bytes) -> str:
 
     best = charset_normalizer.from_bytes(head).best()
     return best.encoding if best is not None else "cp1252"
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """UTF-8 on the evidence of the whole sample: valid multi-byte characters outnumber invalid bytes 20 to 1.
+
+    One bad byte in an otherwise UTF-8 file (a cut-and-paste, a truncated cell) must not turn every
+    Arabic letter into mojibake; a cp1256 file yields almost no valid multi-byte sequences at all.
+    """
+    text = codecs.getincrementaldecoder("utf-8")(errors="atlas-mark").decode(head, final=False)
+    invalid = len(MARKED.findall(text))
+    if not invalid:
+        return True
+    valid = sum(1 for c in text if ord(c) > 127) - invalid
+    return valid >= 20 * invalid
 
 
 def _check_text(head: bytes, encoding: str) -> str:
@@ -133,7 +171,28 @@ def _sniff_csv(head: bytes, member: str | None = None) -> Layout:
         raise Unreadable(f"has no readable header line ({exc})" if str(exc) else "has no header line") from None
     if not any(h.strip() for h in header):
         raise Unreadable("the first line (the header) is empty")
+    _check_width(len(header), partial="\n" not in text)
     return Layout("csv", unique_names(header), encoding, delimiter, reader.line_num, member)
+
+
+def _check_width(columns: int, *, partial: bool = False) -> None:
+    """Refuse a header wider than MAX_COLUMNS (`partial`: only the start of the header line was seen)."""
+    if columns > MAX_COLUMNS:
+        counted = f"at least {columns:,}" if partial else f"{columns:,}"
+        raise Unreadable(f"has {counted} columns; a table of incidents has at most {MAX_COLUMNS:,}")
+
+
+def check_zip(zf: zipfile.ZipFile, members) -> None:
+    """Refuse members that would expand past MAX_UNZIPPED in all, or by more than MAX_RATIO (a zip bomb),
+    from the sizes the archive declares; zipfile never returns more than a member's declared size."""
+    total = 0
+    for info in (zf.getinfo(m) for m in members):
+        total += info.file_size
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise Unreadable(f"{info.filename} inside the zip expands {info.file_size // max(info.compress_size, 1):,} "
+                             f"times ({info.file_size:,} bytes): refused as a zip bomb")
+        if total > MAX_UNZIPPED:
+            raise Unreadable(f"expands to more than {MAX_UNZIPPED >> 30} GB: refused")
 
 
 def zip_members(path: Path) -> list[str]:
@@ -160,17 +219,29 @@ def sniff(path) -> Layout:
     if head.startswith(b"PK") or path.suffix.lower() in (".xlsx", ".xlsm", ".zip"):
         names = zip_members(path)
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+            with zipfile.ZipFile(path) as zf:
+                check_zip(zf, names)
             return Layout("xlsx", _xlsx_header(path))
         tables = [n for n in names if n.lower().endswith(TABLE_MEMBERS)]
         if len(tables) != 1:
             found = ", ".join(names[:5]) or "nothing"
             raise Unreadable(f"a zip must hold exactly one .csv/.tsv/.txt table; it holds {found}")
-        with zipfile.ZipFile(path) as zf, zf.open(tables[0]) as fh:
-            head = fh.read(SAMPLE)
+        try:
+            with zipfile.ZipFile(path) as zf:
+                check_zip(zf, tables)
+                with zf.open(tables[0]) as fh:
+                    head = fh.read(SAMPLE)
+        except (*DAMAGED, OSError) as exc:
+            raise Unreadable(f"the table {tables[0]} inside the zip is damaged ({_why(exc)})") from None
         if not head.strip():
             raise Unreadable(f"the table {tables[0]} inside the zip is empty")
         return _sniff_csv(head, tables[0])
     return _sniff_csv(head)
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 # ---------------------------------------------------------------- CSV streaming
@@ -179,25 +250,37 @@ class _Utf8Reader(io.RawIOBase):
     """A byte stream re-encoded to UTF-8 from `encoding`, undecodable bytes replaced by U+FFFD.
 
     pyarrow parses UTF-8 only; decoding here, block by block, lets cp1256 or UTF-16 files stream too.
+    Undecodable bytes become marker characters (see MARK_BASE) and `marked` turns true, so their rows
+    can be reported; a damaged zip member raises Unreadable.
     """
 
     def __init__(self, raw, encoding: str):
         self._raw = raw
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="atlas-mark")
         self._buf = b""
         self._eof = False
+        self.marked = False
+
+    def _decode(self, data: bytes, final: bool = False) -> bytes:
+        text = self._decoder.decode(data, final=final)
+        if not self.marked and MARKED.search(text):
+            self.marked = True
+        return text.encode("utf-8")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target) -> int:
         while not self._buf and not self._eof:
-            data = self._raw.read(1 << 20)
+            try:
+                data = self._raw.read(1 << 20)
+            except DAMAGED as exc:
+                raise Unreadable(f"is damaged: the data stops being readable ({_why(exc)})") from None
             if data:
-                self._buf = self._decoder.decode(data).encode("utf-8")
+                self._buf = self._decode(data)
             else:
                 self._eof = True
-                self._buf = self._decoder.decode(b"", final=True).encode("utf-8")
+                self._buf = self._decode(b"", final=True)
         n = min(len(target), len(self._buf))
         target[:n] = self._buf[:n]
         self._buf = self._buf[n:]
@@ -274,17 +357,36 @@ def _broken_frame(broken: list[tuple[int, int, str]], width: int) -> pd.DataFram
     rows = []
     for line, fields, text in broken:
         what = "too few" if fields < width else "too many"
-        rows.append({"row": line, "value": text[:200],
+        rows.append({"row": line, "field": "(row)", "value": shown(text[:200]),
                      "reason": f"has {fields} field{'s' * (fields != 1)}, the header has {width} "
                                f"({what}: truncated or broken row)"})
-    return pd.DataFrame(rows, columns=["row", "value", "reason"])
+    return pd.DataFrame(rows, columns=["row", "field", "value", "reason"])
+
+
+def _unmark(chunk: Chunk, encoding: str) -> Chunk:
+    """Take the rows holding undecodable bytes out of a chunk and report each: row, column, value (bytes as \\xNN)."""
+    frame = chunk.frame
+    hit = pd.DataFrame({c: frame[c].str.contains(MARKED) for c in frame.columns}, index=frame.index)
+    rows = hit.any(axis=1).to_numpy()
+    if not rows.any():
+        return chunk
+    first = hit.to_numpy()[rows].argmax(axis=1)  # the first column with bad bytes names the field
+    bad = pd.DataFrame({
+        "row": chunk.lines[rows], "field": [frame.columns[i] for i in first],
+        "value": [shown(str(frame.iat[r, c])[:200]) for r, c in zip(np.flatnonzero(rows), first)],
+        "reason": f"holds bytes that are not valid {encoding} (shown as \\xNN); the row is left out"})
+    keep = ~rows
+    broken = pd.concat([chunk.broken, bad], ignore_index=True) if len(chunk.broken) else bad
+    return Chunk(frame[keep].reset_index(drop=True), chunk.lines[keep],
+                 broken.sort_values("row", kind="stable").reset_index(drop=True))
 
 
 def _iter_csv(path: Path, layout: Layout, chunksize: int) -> Iterator[Chunk]:
     names = list(layout.header)
     width = len(names)
     numberer = _Numberer(first_record=2, first_line=1 + layout.header_lines)
-    stream = io.BufferedReader(_Utf8Reader(_open_bytes(path, layout), layout.encoding), 1 << 20)
+    decoded = _Utf8Reader(_open_bytes(path, layout), layout.encoding)
+    stream = io.BufferedReader(decoded, 1 << 20)
     try:
         reader = pcsv.open_csv(
             stream,
@@ -317,12 +419,14 @@ def _iter_csv(path: Path, layout: Layout, chunksize: int) -> Iterator[Chunk]:
             broken.extend(bad)
             held += batch.num_rows
             while held >= chunksize:
-                yield _emit(batches, lines, broken, chunksize, width)
+                chunk = _emit(batches, lines, broken, chunksize, width)
+                yield _unmark(chunk, layout.encoding) if decoded.marked else chunk
                 held = sum(b.num_rows for b in batches)
         _, bad = numberer.number(None)
         broken.extend(bad)
         if held or broken:
-            yield _emit(batches, lines, broken, held, width, final=True)
+            chunk = _emit(batches, lines, broken, held, width, final=True)
+            yield _unmark(chunk, layout.encoding) if decoded.marked else chunk
     finally:
         stream.close()
 
@@ -357,12 +461,33 @@ def _emit(batches: list, lines: list, broken: list, size: int, width: int, *, fi
 def _xlsx_header(path: Path) -> tuple[str, ...]:
     ws, wb = _first_sheet(path)
     try:
-        for row in ws.iter_rows(values_only=True, max_row=1):
+        for row in _sheet_rows(ws, max_row=1):
+            if len(row) > MAX_COLUMNS:  # styled but empty cells far to the right do not count
+                row = row[:max((i + 1 for i, v in enumerate(row) if v not in (None, "")), default=0)]
+            _check_width(len(row))
             if any(v not in (None, "") for v in row):
                 return unique_names(cell_text(v) for v in row)
         raise Unreadable("the first sheet's first row (the header) is empty")
     finally:
         wb.close()
+
+
+def _sheet_rows(ws, *, max_row: int | None = None, max_col: int | None = None) -> Iterator[tuple]:
+    """A read-only sheet's rows as value tuples, its extent taken from its cells, not its header.
+
+    The header's `dimension` can claim A1:XFD1048576 in a 5 KB file; openpyxl would then pad every
+    row to 16,384 columns and yield a million rows. Damaged or hostile XML (a DOCTYPE with entities,
+    refused by defusedxml) raises Unreadable naming the row where reading stopped.
+    """
+    ws.reset_dimensions()
+    number = 0
+    try:
+        for number, row in enumerate(ws.iter_rows(values_only=True, max_row=max_row, max_col=max_col), start=1):
+            yield row
+    except Unreadable:
+        raise
+    except Exception as exc:  # ParseError, EntitiesForbidden, zlib and zip errors, bad cell values ...
+        raise Unreadable(f"the sheet cannot be read after row {number} ({_why(exc)})") from None
 
 
 def _first_sheet(path: Path):
@@ -404,8 +529,12 @@ def _iter_xlsx(path: Path, layout: Layout, chunksize: int) -> Iterator[Chunk]:
     try:
         rows: list[tuple] = []
         lines: list[int] = []
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            if number == 1:
+        blank = None  # openpyxl yields one shared tuple for every missing row: skipped by identity, cheaply
+        for number, row in enumerate(_sheet_rows(ws, max_col=width), start=1):
+            if number == 1 or row is blank:
+                continue
+            if all(v is None or v == "" for v in row):
+                blank = row
                 continue
             rows.append(row)
             lines.append(number)

