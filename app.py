@@ -205,7 +205,8 @@ with st.sidebar:
                 try:
                     path = saved_upload(upload, tmp)
                     summary = store.import_file(STORE, path, source=kind, geocoder=gazetteer.geocode,
-                                                progress=lambda n: bar.progress(0.5, text=f"{n:,} rows stored…"))
+                                                progress=lambda n: bar.progress(0.5, text=f"{n:,} rows read…"),
+                                                notify=lambda message: bar.progress(0.5, text=message))
                     bar.progress(1.0, text="Done")
                     st.session_state.import_result = summary
                 except (ImportFailure, store.StoreError, OSError, ValueError) as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from events import model, query, store
+from events import exports, model, query, store
 
 EPILOG = """examples:
   python -m events import acled_iraq.csv --store atlas.gpkg --rejects rejects.csv
@@ -92,19 +92,29 @@ def load_incidents(store_path: str | None):
     return load_curated()
 
 
+def _say(message: str) -> None:
+    """A progress line on stderr (waiting for the store's lock, storing)."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _cmd_import(args) -> int:
     from events import importers
     path = Path(args.path)
     try:
-        summary = store.import_file(args.store, path, source=args.source, geocoder=_geocoder())
+        summary = store.import_file(args.store, path, source=args.source, geocoder=_geocoder(), notify=_say)
     except (importers.ImportFailure, store.StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: {path}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: {path.name}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if args.rejects:
-        summary.rejects.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        try:
+            exports.sheet_safe(summary.rejects).to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        except OSError as exc:
+            print(f"error: {Path(args.rejects).name}: the rejects report cannot be written "
+                  f"({exc.strerror or exc}); the import itself is stored", file=sys.stderr)
+            return 2
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
@@ -112,11 +122,13 @@ def _cmd_import(args) -> int:
               f"({summary.new} new, {summary.updated} updated), rejected {summary.rejected}"
               f"{' (report: ' + args.rejects + ')' if args.rejects and summary.rejected else ''}.")
         if summary.rejected and not args.rejects:
-            head = summary.rejects.head(5)
+            listed = summary.rejects[summary.rejects["field"] != store.NOT_LISTED]
+            head = listed.head(5)
             for r in head.itertuples(index=False):
                 print(f"  row {r.row}, {r.field} = {r.value!r}: {r.reason}")
-            if len(summary.rejects) > len(head):
-                print(f"  ... {len(summary.rejects) - len(head)} more; use --rejects FILE for the full report")
+            more = summary.rejected - head["row"].nunique()
+            if more > 0:
+                print(f"  ... {more} more rejected rows; use --rejects FILE for the report")
     return 0
 
 
@@ -139,7 +151,7 @@ def _cmd_list(args) -> int:
         print("error: --format gpkg writes a binary GeoPackage: give --out FILE.gpkg", file=sys.stderr)
         return 2
     elif selected.empty and args.format == "csv":
-        data = model.to_records(selected).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+        data = exports.sheet_safe(model.to_records(selected)).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     else:
         try:
             data, _, _ = exports.export(selected, args.format)
@@ -173,14 +185,24 @@ def _cmd_info(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; any failure is one line on stderr and exit status 2, never a traceback."""
     args = _parser().parse_args(argv)
     try:
         return {"import": _cmd_import, "list": _cmd_list, "info": _cmd_info}[args.command](args)
     except store.StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("error: interrupted (an import is stored whole or not at all)", file=sys.stderr)
+        return 130
+    except OSError as exc:  # e.g. --out in a folder that does not exist; the file's name, not its path
+        name = Path(str(exc.filename)).name + ": " if exc.filename else ""
+        print(f"error: {name}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+    except Exception as exc:  # a bug of ours: still one line (its text may hold server paths, so not shown)
+        print(f"error: unexpected {type(exc).__name__}; nothing half-stored (imports are all or nothing); "
+              "please report it", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

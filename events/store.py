@@ -6,16 +6,27 @@ GDAL so that an import is one SQL transaction: all of a batch or none of it. WAL
 app read while an import runs. Rows are keyed by `incident_id`, which is
 ``<source_dataset>:<source_id>`` for imported rows, so re-importing the same rows updates them in
 place instead of duplicating them.
+
+Several processes may import at once. A new store is built in a private file beside it and linked
+into place only if none appeared meanwhile. An import parses its whole file into a private spool
+first and takes the store's write lock only to copy the spool in (one transaction), waiting its
+turn with progress messages. Nothing is written to a file until it is known to be one of ours.
 """
 from __future__ import annotations
 
+import errno
+import glob
 import hashlib
 import json
 import os
+import re
+import secrets
+import shutil
 import sqlite3
-import struct
-from contextlib import closing
-from dataclasses import asdict, dataclass
+import time
+import warnings
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -24,8 +35,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from events import model
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: spools of killed imports are then left for the user to delete
+    fcntl = None
 
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -75,13 +92,31 @@ _POINT_BLOB = np.dtype([("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("s
                         ("order", "u1"), ("wkb_type", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
 
+_TABLE_COLUMNS = {
+    "incidents": frozenset({"fid", "geom", *model.COLUMNS, "import_id"}),
+    "import_log": frozenset({"fid", "file", "sha256", "source", "rows_read", "accepted", "rejected", "new",
+                             "updated", "imported_at"}),
+    "rejects": frozenset({"fid", "import_id", "file", "row", "field", "value", "reason"}),
+}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
+MAX_REJECT_LINES = 10_000  # reject lines kept per import; the rest are counted in a final note line
+LOCK_TIMEOUT = 600.0  # seconds an import waits for another one to finish before giving up
+NOT_LISTED = "(not listed)"  # the `field` of the note line that counts the reject lines not kept
+_MAX_VALUE = 1_000  # characters of a rejected value kept in the report
+
+
 class StoreError(Exception):
-    """The store file cannot be used (not a GeoPackage of ours, unreadable, locked)."""
+    """The store file cannot be used (not a GeoPackage of ours, unreadable, read-only, locked)."""
 
 
 @dataclass
 class ImportSummary:
-    """What one import did; `to_dict()` is what `python -m events import --json` prints."""
+    """What one import did; `to_dict()` is what `python -m events import --json` prints.
+
+    `rejects` holds at most MAX_REJECT_LINES lines plus, when more were refused, one note line
+    (field NOT_LISTED, on the first row not listed) counting them; `rejected` counts every rejected row.
+    """
 
     file: str
     source: str
@@ -93,12 +128,28 @@ class ImportSummary:
     updated: int
     import_id: int | None
     rejects: pd.DataFrame
+    rejected_unlisted: int = 0
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out.pop("rejects")
-        out["rejected_rows"] = int(self.rejects["row"].nunique()) if len(self.rejects) else 0
+        out["rejected_rows"] = self.rejected
         return out
+
+
+def _label(path: Path) -> str:
+    """The store's file name for messages (never the server's folders), shortened if absurdly long."""
+    name = path.name or str(path)
+    return name if len(name) <= 80 else f"{name[:60]}…{name[-12:]}"
+
+
+def _error(path: Path, problem: str) -> StoreError:
+    return StoreError(f"{_label(path)}: {problem}")
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS or SQLite error as words, without the path it may carry."""
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _point_blobs(lon: np.ndarray, lat: np.ndarray) -> list[bytes]:
@@ -110,8 +161,8 @@ def _point_blobs(lon: np.ndarray, lat: np.ndarray) -> list[bytes]:
     return [raw[i:i + size] for i in range(0, len(raw), size)]
 
 
-def _rows(frame: gpd.GeoDataFrame, import_id: int) -> Iterable[tuple]:
-    """The canonical frame as SQL parameter tuples (None for missing values)."""
+def _rows(frame: gpd.GeoDataFrame) -> Iterable[tuple]:
+    """The canonical frame as SQL parameter tuples (geometry first; None for missing values)."""
     cols = []
     for c in model.COLUMNS:
         s = frame[c]
@@ -119,36 +170,218 @@ def _rows(frame: gpd.GeoDataFrame, import_id: int) -> Iterable[tuple]:
             s = s.dt.strftime("%Y-%m-%d")
         cols.append(s.astype(object).where(s.notna(), None).tolist())
     blobs = _point_blobs(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
-    return zip(blobs, *cols, [import_id] * len(frame))
+    return zip(blobs, *cols)
+
+
+# ---------------------------------------------------------------- recognising and creating a store
+
+def _header(path: Path) -> bytes | None:
+    """The first 100 bytes of the file at `path`, or None when there is none."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(100)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except IsADirectoryError:
+        raise _error(path, "is a folder, not a store file") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise _error(path, f"the store path cannot be used ({_reason(exc)})") from None
+        raise _error(path, f"cannot read the store ({_reason(exc)})") from None
+
+
+def _read_connection(path: Path) -> sqlite3.Connection:
+    """A read-only connection: it never writes to the file, its journal mode or a hot journal."""
+    uri = path.resolve().as_uri()  # percent-encoded: a '?' or '#' in a name is not a URI parameter
+    con = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+    try:
+        con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return con
+    except sqlite3.OperationalError:
+        con.close()
+        wal = Path(f"{path}-wal")
+        if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
+            raise
+    # A WAL store in a read-only folder with an empty log: nothing can change it, read it as is.
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+
+
+def _check_ours(con: sqlite3.Connection, path: Path) -> None:
+    """Refuse any file that is not an incident store: a GeoPackage, our tables, our columns."""
+    try:
+        app_id = con.execute("PRAGMA application_id").fetchone()[0]
+        columns = {t: {r[0] for r in con.execute("SELECT name FROM pragma_table_info(?)", (t,))}
+                   for t in _TABLE_COLUMNS}
+        if app_id != _GPKG_APPLICATION_ID:
+            raise _error(path, "not a GeoPackage store (a SQLite file without the GeoPackage id)")
+        foreign = [t for t, cols in _TABLE_COLUMNS.items() if not cols <= columns[t]]
+        if foreign:
+            raise _error(path, "a GeoPackage but not an incident store (no tables "
+                               f"{', '.join(foreign)} with the atlas's columns); it was left unchanged")
+        kind = con.execute("SELECT data_type FROM gpkg_contents WHERE table_name='incidents'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise _error(path, f"not a GeoPackage store ({exc})") from None
+    if not kind or kind[0] != "features":
+        raise _error(path, "a GeoPackage but not an incident store (incidents is not a feature layer)")
+
+
+@contextmanager
+def _reading(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to an existing store that has been checked to be ours."""
+    path = Path(path)
+    head = _header(path)
+    if head is None:
+        raise _error(path, "no such store")
+    if not head.startswith(_SQLITE_MAGIC):
+        raise _error(path, "not a GeoPackage store (not a SQLite file)" if head else "an empty file, not a store")
+    try:
+        con = _read_connection(path)
+    except sqlite3.Error as exc:
+        raise _error(path, f"cannot read the store ({exc})") from None
+    try:
+        _check_ours(con, path)
+        yield con
+    except sqlite3.Error as exc:
+        raise _error(path, f"cannot read the store ({exc})") from None
+    finally:
+        con.close()
+
+
+def _statements(script: str) -> Iterator[str]:
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            yield buf.strip()
+            buf = ""
+
+
+def _build(con: sqlite3.Connection) -> None:
+    """The empty schema, inside the caller's transaction."""
+    con.execute(f"PRAGMA application_id={_GPKG_APPLICATION_ID}")
+    con.execute(f"PRAGMA user_version={_GPKG_USER_VERSION}")
+    for statement in _statements(_SCHEMA):
+        con.execute(statement)
+
+
+def _private(path: Path, suffix: str, make: Callable[[Path], None]) -> tuple[Path, int]:
+    """A new file or folder beside the store, flocked while we use it so `_sweep` leaves it alone."""
+    while True:
+        target = path.parent / f".{path.name[:40]}.{secrets.token_hex(6)}{suffix}"
+        make(target)
+        fd = os.open(target / "lock" if target.is_dir() else target, os.O_RDWR | os.O_CREAT, 0o600)
+        if fcntl is None:
+            return target, fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return target, fd
+        except BlockingIOError:  # `_sweep` took it for a dead import's in that instant: make another
+            os.close(fd)
+
+
+def _sweep(path: Path) -> None:
+    """Remove what killed imports left beside the store (their flock died with them)."""
+    if fcntl is None:
+        return
+    ours = re.compile(rf"\.{re.escape(path.name[:40])}\.[0-9a-f]{{12}}\.(new|import)")
+    for entry in map(Path, glob.glob(os.path.join(glob.escape(str(path.parent)),
+                                                  f".{glob.escape(path.name[:40])}.*"))):
+        if not ours.fullmatch(entry.name):
+            continue  # not a name `_private` makes: someone else's file, never touched
+        try:
+            fd = os.open(entry / "lock" if entry.is_dir() else entry, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live import's
+        finally:
+            os.close(fd)
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            for f in (entry, Path(f"{entry}-journal"), Path(f"{entry}-wal"), Path(f"{entry}-shm")):
+                f.unlink(missing_ok=True)
+
+
+def _create_new(path: Path) -> None:
+    """Build the schema in a private file and hard-link it to `path` unless a store appeared there."""
+    def make(target: Path) -> None:
+        os.close(os.open(target, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666))  # umask applies, as for sqlite
+
+    tmp, fd = _private(path, ".new", make)
+    try:
+        with closing(sqlite3.connect(tmp, isolation_level=None)) as con:
+            con.execute("BEGIN")
+            _build(con)
+            con.execute("COMMIT")
+            con.execute("PRAGMA journal_mode=WAL")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: the caller checks that one
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))  # no hard links on this file system
+            _fill_empty(path)
+    finally:
+        os.close(fd)
+        for f in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            f.unlink(missing_ok=True)
+
+
+def _fill_empty(path: Path) -> None:
+    """Build the schema in an empty file, under an exclusive lock, unless another process did."""
+    with closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as con:
+        con.execute("BEGIN EXCLUSIVE")
+        built = con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+        if built:
+            _build(con)
+        con.execute("COMMIT")
+        if built:
+            con.execute("PRAGMA journal_mode=WAL")
+
+
+def create(path: str | Path) -> Path:
+    """Create an empty store at `path` (a GeoPackage), or check that the file there is one of ours.
+
+    Safe when many processes create the same store at once. Any file that is not an incident store
+    (not SQLite, or a GeoPackage with other tables or columns) is refused with a StoreError and
+    left byte for byte as it was.
+    """
+    path = Path(path)
+    head = _header(path)
+    if head is None or head == b"":
+        _sweep(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_new(path) if head is None else _fill_empty(path)
+        except (FileExistsError, NotADirectoryError):
+            raise _error(path, "cannot create the store here (part of its folder path is a file)") from None
+        except OSError as exc:
+            raise _error(path, f"cannot create the store ({_reason(exc)})") from None
+        except sqlite3.Error as exc:
+            raise _error(path, f"cannot create the store ({exc})") from None
+    with _reading(path):
+        pass
+    return path
+
+
+def _check_writable(path: Path) -> None:
+    for target, what in ((path, "the store file"), (path.parent, "its folder")):
+        if not os.access(target, os.W_OK):
+            raise _error(path, f"the store is read-only ({what} cannot be written); nothing was imported")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    """A writing connection to a store already checked to be ours (so WAL mode is ours to set)."""
     con = sqlite3.connect(path, isolation_level=None, timeout=30)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA cache_size=-262144")  # 256 MB page cache: big imports keep their indexes in memory
     return con
-
-
-def create(path: str | Path) -> Path:
-    """Create an empty store at `path` (a GeoPackage), or check that an existing one is ours."""
-    path = Path(path)
-    if path.exists() and path.stat().st_size > 0:
-        try:
-            with closing(sqlite3.connect(path)) as con:
-                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a GeoPackage store ({exc})") from None
-        if not {"incidents", "import_log", "rejects"} <= tables:
-            raise StoreError(f"{path}: a SQLite/GeoPackage file but not an incident store "
-                             "(tables incidents, import_log, rejects missing)")
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(_connect(path)) as con:
-        con.execute(f"PRAGMA application_id={_GPKG_APPLICATION_ID}")
-        con.execute(f"PRAGMA user_version={_GPKG_USER_VERSION}")
-        con.executescript(_SCHEMA)
-    return path
 
 
 def sha256_of(path: str | Path) -> str:
@@ -159,65 +392,148 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def import_chunks(path: str | Path, chunks: Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]], *,
-                  file: str, sha256: str, source: str, rows_read: Callable[[], int] | int | None = None,
-                  replace_dataset: bool = False, progress: Callable[[int], None] | None = None
-                  ) -> ImportSummary:
-    """Write (accepted, rejects) chunks as ONE transaction and log the import.
+# ---------------------------------------------------------------- importing: spool, then one transaction
 
-    If anything fails part-way (a chunk raises, the disk fills), the transaction is rolled back and
-    the store is exactly as before. With `replace_dataset`, rows of the same `source_dataset` that
-    the batch does not contain are removed (used to re-sync the curated set after it is edited).
-    """
-    create(path)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    accepted = deleted = 0
-    reject_parts: list[pd.DataFrame] = []
-    datasets: set[str] = set()
-    con = _connect(Path(path))
+@dataclass
+class _Spool:
+    """One import's parsed rows in a private SQLite file, and its (capped) rejects."""
+
+    db: Path
+    accepted: int = 0
+    datasets: set = field(default_factory=set)
+    kept: list = field(default_factory=list)
+    kept_lines: int = 0
+    kept_rows: int = 0
+    lines: int = 0
+    rows: int = 0
+    first_unlisted: int | None = None  # the row of the first reject line not kept
+
+    def rejects(self, *, file: str, cap: int) -> pd.DataFrame:
+        """The kept reject lines, plus a note line counting those not kept."""
+        parts = [p for p in self.kept if len(p)]
+        out = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(model.REJECT_COLUMNS)))
+        more_rows, more_lines = self.rows - self.kept_rows, self.lines - self.kept_lines
+        if more_lines:
+            what = f"{more_rows:,} more rejected rows" if more_rows else f"{more_lines:,} more reject lines"
+            note = {"file": file, "row": self.first_unlisted, "field": NOT_LISTED,
+                    "value": str(more_rows or more_lines),
+                    "reason": f"… and {what} not listed, from row {self.first_unlisted} on "
+                              f"(an import keeps its first {cap:,} reject lines)"}
+            out = pd.concat([out, pd.DataFrame([note])], ignore_index=True)
+        return out
+
+
+@contextmanager
+def _spool_folder(path: Path) -> Iterator[Path]:
+    """A private folder beside the store (same disk, never a RAM-backed /tmp) for one import."""
+    _sweep(path)
     try:
-        con.execute("BEGIN IMMEDIATE")
-        before = con.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
-        cur = con.execute(
-            "INSERT INTO import_log (file, sha256, source, rows_read, accepted, rejected, new, updated, imported_at)"
-            " VALUES (?, ?, ?, 0, 0, 0, 0, 0, ?)", (file, sha256, source, now))
-        import_id = cur.lastrowid
-        names = ", ".join(f'"{c}"' for c in model.COLUMNS)
-        marks = ", ".join("?" * (len(model.COLUMNS) + 2))
-        updates = ", ".join(f'"{c}"=excluded."{c}"' for c in model.COLUMNS if c != "incident_id")
-        sql = (f"INSERT INTO incidents (geom, {names}, import_id) VALUES ({marks}) "
-               f"ON CONFLICT(incident_id) DO UPDATE SET geom=excluded.geom, {updates}, import_id=excluded.import_id")
-        seen_ids: list[np.ndarray] = []
+        folder, fd = _private(path, ".import", lambda t: t.mkdir(mode=0o700))
+    except OSError as exc:
+        raise _error(path, f"cannot prepare the import beside the store ({_reason(exc)}); "
+                           "nothing was imported") from None
+    try:
+        yield folder
+    finally:
+        os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _spool(db: Path, chunks: Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]], *, cap: int,
+           progress: Callable[[int], None] | None) -> _Spool:
+    """Parse every chunk into `db`, holding at most one chunk and `cap` reject lines in memory."""
+    spool = _Spool(db)
+    names = ", ".join(f'"{c}" {_SQL_TYPES[c]}' for c in model.COLUMNS)
+    sql = f"INSERT INTO incidents VALUES ({', '.join('?' * (len(model.COLUMNS) + 1))})"
+    with closing(sqlite3.connect(db, isolation_level=None)) as con:
+        con.execute("PRAGMA journal_mode=OFF")
+        con.execute("PRAGMA synchronous=OFF")
+        con.execute(f"CREATE TABLE incidents (geom BLOB, {names})")
+        con.execute("BEGIN")
         for good, bad in chunks:
             if len(good):
-                con.executemany(sql, _rows(good, import_id))
-                accepted += len(good)
-                datasets.update(good["source_dataset"].unique())
-                if replace_dataset:
-                    seen_ids.append(good["incident_id"].to_numpy(object))
+                con.executemany(sql, _rows(good))
+                spool.accepted += len(good)
+                spool.datasets.update(good["source_dataset"].unique())
             if len(bad):
-                con.executemany('INSERT INTO rejects (import_id, file, "row", field, value, reason) VALUES (?,?,?,?,?,?)',
-                                ((import_id, *r) for r in bad[list(model.REJECT_COLUMNS)].itertuples(index=False)))
-                reject_parts.append(bad)
+                bad = bad[list(model.REJECT_COLUMNS)]
+                spool.lines += len(bad)
+                spool.rows += int(bad["row"].nunique())
+                room = cap - spool.kept_lines
+                if room > 0:  # a copy, so the rest of the chunk is freed; values bounded like the importers'
+                    kept = bad.iloc[:room].copy()
+                    kept["value"] = kept["value"].map(lambda v: v[:_MAX_VALUE] if isinstance(v, str) else v)
+                    spool.kept.append(kept)
+                    spool.kept_lines += len(kept)
+                    spool.kept_rows += int(kept["row"].nunique())
+                if spool.first_unlisted is None and len(bad) > max(room, 0):
+                    first = bad["row"].iloc[max(room, 0)]
+                    spool.first_unlisted = None if pd.isna(first) else int(first)
             if progress:
-                progress(accepted)
-        if replace_dataset and datasets:
-            keep = np.concatenate(seen_ids) if seen_ids else np.array([], dtype=object)
-            con.execute("CREATE TEMP TABLE keep_ids (incident_id TEXT PRIMARY KEY)")
-            con.executemany("INSERT OR IGNORE INTO keep_ids VALUES (?)", ((i,) for i in keep))
-            for ds in datasets:
-                deleted += con.execute("DELETE FROM incidents WHERE source_dataset=? AND incident_id NOT IN keep_ids",
-                                       (ds,)).rowcount
-            con.execute("DROP TABLE keep_ids")
-        after = con.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
-        rejects = (pd.concat(reject_parts, ignore_index=True) if reject_parts
-                   else pd.DataFrame(columns=list(model.REJECT_COLUMNS)))
-        bad_rows = int(rejects["row"].nunique()) if len(rejects) else 0
-        n_read = rows_read() if callable(rows_read) else (rows_read if rows_read is not None else accepted + bad_rows)
+                progress(spool.accepted)
+        con.execute("COMMIT")
+    return spool
+
+
+def _begin(con: sqlite3.Connection, path: Path, *, lock_timeout: float,
+           notify: Callable[[str], None] | None) -> None:
+    """Take the store's write lock, waiting for other imports (with a message every 10 s)."""
+    start, told = time.monotonic(), None
+    con.execute(f"PRAGMA busy_timeout={int(min(1.0, lock_timeout) * 1000)}")
+    while True:
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        waited = time.monotonic() - start
+        if waited >= lock_timeout:
+            raise _error(path, f"another import has held the store for over {lock_timeout:,.0f} s; "
+                               "nothing was imported, try again later")
+        if notify and (told is None or waited - told >= 10):
+            notify("waiting for another import to finish…" if told is None
+                   else f"still waiting for another import to finish ({waited:,.0f} s)…")
+            told = waited
+    con.execute("PRAGMA busy_timeout=60000")
+
+
+def _commit(path: Path, spool: _Spool, rejects: pd.DataFrame, *, file: str, sha256: str, source: str,
+            rows_read: Callable[[], int] | int | None, replace_dataset: bool, unlisted: int,
+            lock_timeout: float, notify: Callable[[str], None] | None) -> ImportSummary:
+    """Copy the spool into the store as ONE transaction and log the import."""
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    n_read = rows_read() if callable(rows_read) else (rows_read if rows_read is not None
+                                                      else spool.accepted + spool.rows)
+    names = ", ".join(f'"{c}"' for c in model.COLUMNS)
+    updates = ", ".join(f'"{c}"=excluded."{c}"' for c in model.COLUMNS if c != "incident_id")
+    con = _connect(path)
+    try:
+        con.execute("ATTACH DATABASE ? AS spool", (str(spool.db),))
+        if replace_dataset:
+            con.execute("CREATE INDEX spool.spool_ids ON incidents (incident_id)")
+        _begin(con, path, lock_timeout=lock_timeout, notify=notify)
+        if notify:
+            notify(f"storing {spool.accepted:,} rows in {_label(path)}…")
+        before = con.execute("SELECT COUNT(*) FROM main.incidents").fetchone()[0]
+        import_id = con.execute(
+            "INSERT INTO import_log (file, sha256, source, rows_read, accepted, rejected, new, updated, imported_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)", (file, sha256, source, n_read, spool.accepted, spool.rows,
+                                                    now)).lastrowid
+        con.execute(f"INSERT INTO main.incidents (geom, {names}, import_id) "
+                    f"SELECT geom, {names}, ? FROM spool.incidents WHERE true ORDER BY rowid "
+                    f"ON CONFLICT(incident_id) DO UPDATE SET geom=excluded.geom, {updates}, "
+                    "import_id=excluded.import_id", (import_id,))
+        con.executemany('INSERT INTO rejects (import_id, file, "row", field, value, reason) VALUES (?,?,?,?,?,?)',
+                        ((import_id, *(None if pd.isna(v) else v for v in r))
+                         for r in rejects[list(model.REJECT_COLUMNS)].itertuples(index=False)))
+        deleted = 0
+        for ds in sorted(spool.datasets) if replace_dataset else ():
+            deleted += con.execute("DELETE FROM main.incidents WHERE source_dataset=? AND incident_id NOT IN "
+                                   "(SELECT incident_id FROM spool.incidents)", (ds,)).rowcount
+        after = con.execute("SELECT COUNT(*) FROM main.incidents").fetchone()[0]
         new = after - before + deleted
-        updated = accepted - new
-        con.execute("UPDATE import_log SET rows_read=?, accepted=?, rejected=?, new=?, updated=? WHERE fid=?",
-                    (n_read, accepted, bad_rows, new, updated, import_id))
+        con.execute("UPDATE import_log SET new=?, updated=? WHERE fid=?", (new, spool.accepted - new, import_id))
         _update_extent(con)
         con.execute("COMMIT")
     except BaseException:
@@ -226,8 +542,40 @@ def import_chunks(path: str | Path, chunks: Iterator[tuple[gpd.GeoDataFrame, pd.
         raise
     finally:
         con.close()
-    return ImportSummary(file=file, source=source, sha256=sha256, rows_read=n_read, accepted=accepted,
-                         rejected=bad_rows, new=new, updated=updated, import_id=import_id, rejects=rejects)
+    return ImportSummary(file=file, source=source, sha256=sha256, rows_read=n_read, accepted=spool.accepted,
+                         rejected=spool.rows, new=new, updated=spool.accepted - new, import_id=import_id,
+                         rejects=rejects, rejected_unlisted=unlisted)
+
+
+def import_chunks(path: str | Path, chunks: Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]], *,
+                  file: str, sha256: str, source: str, rows_read: Callable[[], int] | int | None = None,
+                  replace_dataset: bool = False, progress: Callable[[int], None] | None = None,
+                  notify: Callable[[str], None] | None = None, lock_timeout: float = LOCK_TIMEOUT,
+                  max_reject_lines: int = MAX_REJECT_LINES) -> ImportSummary:
+    """Write (accepted, rejects) chunks as ONE transaction and log the import.
+
+    The chunks are parsed into a private spool first, so the store's write lock is held only while
+    the spool is copied in; another import meanwhile waits (`notify` gets a line every 10 s) up to
+    `lock_timeout` seconds. If anything fails part-way (a chunk raises, the disk fills, the process
+    is killed) the store is exactly as before. `progress` gets the rows accepted so far per chunk.
+    Only the first `max_reject_lines` reject lines are kept, with a note line counting the rest.
+    With `replace_dataset`, rows of the same `source_dataset` that the batch does not contain are
+    removed (used to re-sync the curated set after it is edited).
+    """
+    path = create(path)
+    _check_writable(path)
+    with _spool_folder(path) as folder:
+        try:
+            spool = _spool(folder / "rows.sqlite", chunks, cap=max_reject_lines, progress=progress)
+        except sqlite3.Error as exc:
+            raise _error(path, f"cannot prepare the import beside the store ({exc}); nothing was imported") from None
+        rejects = spool.rejects(file=file, cap=max_reject_lines)
+        try:
+            return _commit(path, spool, rejects, file=file, sha256=sha256, source=source, rows_read=rows_read,
+                           replace_dataset=replace_dataset, unlisted=spool.rows - spool.kept_rows,
+                           lock_timeout=lock_timeout, notify=notify)
+        except sqlite3.Error as exc:
+            raise _error(path, f"cannot write to the store ({exc}); nothing was imported") from None
 
 
 def _update_extent(con: sqlite3.Connection) -> None:
@@ -239,38 +587,42 @@ def _update_extent(con: sqlite3.Connection) -> None:
 
 def import_frame(path: str | Path, frame: gpd.GeoDataFrame, *, file: str, source: str,
                  rejects: pd.DataFrame | None = None, sha256: str | None = None,
-                 replace_dataset: bool = False) -> ImportSummary:
+                 replace_dataset: bool = False, notify: Callable[[str], None] | None = None) -> ImportSummary:
     """Store an already-validated canonical frame as one import (e.g. the curated set)."""
     bad = rejects if rejects is not None else pd.DataFrame(columns=list(model.REJECT_COLUMNS))
     digest = sha256 or hashlib.sha256(pd.util.hash_pandas_object(
         model.to_records(frame), index=False).to_numpy().tobytes()).hexdigest()
     return import_chunks(path, iter([(frame, bad)]), file=file, sha256=digest, source=source,
-                         replace_dataset=replace_dataset)
+                         replace_dataset=replace_dataset, notify=notify)
 
 
 def load(path: str | Path, *, where: str = "") -> gpd.GeoDataFrame:
     """All incidents (or those matching an OGR SQL `where`) as the canonical GeoDataFrame."""
     path = Path(path)
-    if not path.exists():
-        raise StoreError(f"{path}: no such store")
-    create(path)
+    with _reading(path):
+        pass
     # GDAL's Arrow reader is ~4x faster than sqlite3 + read_sql for large stores.
-    frame = pyogrio.read_dataframe(path, layer="incidents", columns=list(model.COLUMNS), where=where or None,
-                                   read_geometry=False, use_arrow=True)
+    try:
+        with warnings.catch_warnings():  # GDAL notes that it reads a store in a read-only folder as immutable
+            warnings.filterwarnings("ignore", message=".*WAL-enabled database", category=RuntimeWarning)
+            frame = pyogrio.read_dataframe(path, layer="incidents", columns=list(model.COLUMNS),
+                                           where=where or None, read_geometry=False, use_arrow=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
+        raise _error(path, f"cannot read the store ({str(exc).replace(str(path), _label(path))})") from None
     frame = frame.sort_values(["date_start", "incident_id"], kind="stable", ignore_index=True)
     return model.normalise(frame)
 
 
 def import_log(path: str | Path) -> pd.DataFrame:
-    """The import log, oldest first."""
-    with closing(_connect(Path(create(path)))) as con:
+    """The import log, oldest first (an empty store is created where there is none)."""
+    with _reading(create(path)) as con:
         return pd.read_sql_query("SELECT fid AS import_id, file, sha256, source, rows_read, accepted, rejected, "
                                  "new, updated, imported_at FROM import_log ORDER BY fid", con)
 
 
 def rejects(path: str | Path, *, import_id: int | None = None) -> pd.DataFrame:
     """The rejects report of one import (or all)."""
-    with closing(_connect(Path(create(path)))) as con:
+    with _reading(create(path)) as con:
         where, params = ("WHERE import_id=?", (import_id,)) if import_id is not None else ("", ())
         return pd.read_sql_query(f'SELECT import_id, file, "row", field, value, reason FROM rejects {where} '
                                  'ORDER BY fid', con, params=params)
@@ -289,9 +641,9 @@ def data_version(log: pd.DataFrame) -> str:
 
 
 def info(path: str | Path) -> dict:
-    """Counts, date range, datasets and data version of a store."""
-    path = Path(create(path))
-    with closing(_connect(path)) as con:
+    """Counts, date range, datasets and data version of a store (an empty one is created where there is none)."""
+    path = create(path)
+    with _reading(path) as con:
         n, first, last = con.execute("SELECT COUNT(*), MIN(date_start), MAX(date_end) FROM incidents").fetchone()
         by_ds = dict(con.execute("SELECT source_dataset, COUNT(*) FROM incidents GROUP BY source_dataset").fetchall())
         n_rejects = con.execute("SELECT COUNT(*) FROM rejects").fetchone()[0]
@@ -304,11 +656,13 @@ DEFAULT_PATH = Path(os.environ.get("ATLAS_STORE", Path.home() / ".local/share/ki
 
 
 def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto", mapping: dict | None = None,
-                geocoder=None, progress: Callable[[int], None] | None = None) -> ImportSummary:
+                geocoder=None, progress: Callable[[int], None] | None = None,
+                notify: Callable[[str], None] | None = None, lock_timeout: float = LOCK_TIMEOUT) -> ImportSummary:
     """Import one file (ACLED, UCDP GED, GTD, a table or features) into the store as one transaction.
 
-    Raises `importers.ImportFailure` with one clear line when the file cannot be read at all; then
-    nothing is written. Rows that fail validation are in the summary's `rejects` and in the store.
+    Raises `importers.ImportFailure` with one clear line when the file cannot be read at all, and
+    StoreError when the store cannot be used; then nothing is written. Rows that fail validation
+    are in the summary's `rejects` and in the store. See `import_chunks` for `notify` and locking.
     """
     from events import importers
 
@@ -316,7 +670,7 @@ def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto
     kind = importers.detect_source(path) if source == "auto" else source
     chunks = importers.iter_import(path, source=kind, mapping=mapping, geocoder=geocoder)
     return import_chunks(store_path, chunks, file=path.name, sha256=sha256_of(path), source=kind,
-                         progress=progress)
+                         progress=progress, notify=notify, lock_timeout=lock_timeout)
 
 
 def curated_version() -> str:

@@ -15,6 +15,7 @@ APP = str(ROOT / "app.py")
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("ATLAS_STORE", str(tmp_path / "atlas.gpkg"))
+    monkeypatch.setattr(store, "DEFAULT_PATH", tmp_path / "atlas.gpkg")  # read when events.store was imported
     at = AppTest.from_file(APP, default_timeout=120)
     return at
 

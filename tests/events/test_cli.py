@@ -62,3 +62,55 @@ def test_import_refuses_junk_with_one_line_and_keeps_the_store(tmp_path):
     assert out.returncode != 0 and out.stderr.count("\n") == 1 and "junk.csv" in out.stderr
     assert "Traceback" not in out.stderr
     assert json.loads(run("info", "--store", str(store_path), "--json").stdout)["incidents"] == 1
+
+
+# ---------------------------------------------------------------- issue 9: hostile stores, never a traceback
+
+from tests.events.test_store import _foreign_geopackage, make_read_only  # noqa: E402,F401  (a fixture)
+
+
+def test_hostile_stores_get_one_line_and_exit_2(tmp_path, make_read_only):
+    good = tmp_path / "good.csv"
+    good.write_text("id,date,lat,lon,place,event_type,source\n1,2016-10-21,35.47,44.39,Kirkuk,Battles,Rudaw\n",
+                    encoding="utf-8")
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"\x00\x01 not sqlite at all" * 50)
+    mine = _foreign_geopackage(tmp_path / "mine.gpkg")
+    (tmp_path / "afile").write_text("x")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    assert run("import", str(good), "--store", str(shared / "locked.gpkg")).returncode == 0
+    make_read_only(shared / "locked.gpkg")
+    before = {p: p.read_bytes() for p in (junk, mine, shared / "locked.gpkg")}
+    cases = {
+        "junk.gpkg: not a GeoPackage store": [("import", str(good)), ("info",), ("list",)],
+        "mine.gpkg: a GeoPackage but not an incident store": [("import", str(good)), ("info",), ("list",)],
+        "atlas.gpkg: cannot create the store here": [("import", str(good))],
+        "a" * 60 + "…": [("import", str(good))],
+        "locked.gpkg: the store is read-only": [("import", str(good))],
+    }
+    stores = {"junk.gpkg": junk, "mine.gpkg": mine, "atlas.gpkg": tmp_path / "afile" / "atlas.gpkg",
+              "a" * 60 + "…": tmp_path / ("a" * 300 + ".gpkg"), "locked.gpkg": shared / "locked.gpkg"}
+    procs = []
+    for message, commands in cases.items():
+        for command in commands:
+            target = stores[message.split(":")[0]]
+            procs.append((message, command, subprocess.Popen(
+                [sys.executable, "-m", "events", *command, "--store", str(target)], cwd=ROOT, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+    for message, command, proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 2 and out == "", (command, err)
+        assert err.startswith(f"error: {message}") and err.count("\n") == 1, (command, err)
+        assert "Traceback" not in err and str(tmp_path) not in err and "good.csv" not in err
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_rejects_report_that_cannot_be_written_is_one_line(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("id,date,lat,lon,place,event_type,source\n1,2016-10-21,95,44.39,Kirkuk,Battles,Rudaw\n",
+                    encoding="utf-8")
+    out = run("import", str(good), "--store", str(tmp_path / "x.gpkg"), "--rejects",
+              str(tmp_path / "no" / "such" / "r.csv"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.splitlines()[-1].startswith("error: r.csv: the rejects report cannot be written")

@@ -1,5 +1,8 @@
+import os
 import sqlite3
+import subprocess
 from contextlib import closing
+from pathlib import Path
 
 import pandas as pd
 import pyogrio
@@ -97,3 +100,176 @@ def test_a_foreign_file_is_refused_clearly(tmp_path):
     junk.write_bytes(b"\x00\x01 not sqlite at all" * 50)
     with pytest.raises(store.StoreError, match="junk.gpkg: not a GeoPackage store"):
         store.load(junk)
+
+
+# ---------------------------------------------------------------- issue 9: capped rejects, hostile store paths
+
+def _table_csv(path, n, *, lat=35.47, prefix="r"):
+    """A CSV of the `table` layout with `n` rows and distinct ids."""
+    pd.DataFrame({"id": [f"{prefix}{i}" for i in range(n)], "date": "2016-10-21", "lat": lat, "lon": 44.39,
+                  "place": "Kirkuk", "event_type": "Battles", "source": "Rudaw"}).to_csv(path, index=False)
+    return path
+
+
+def test_rejects_are_capped_per_import_with_a_note_counting_the_rest(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    bad = _table_csv(tmp_path / "bad.csv", 12_500, lat=999)
+    summary = store.import_file(path, bad, source="table")
+    assert (summary.rows_read, summary.accepted, summary.rejected) == (12_500, 0, 12_500)
+    listed = summary.rejects[summary.rejects["field"] != store.NOT_LISTED]
+    note = summary.rejects[summary.rejects["field"] == store.NOT_LISTED]
+    assert len(listed) == store.MAX_REJECT_LINES and listed["row"].tolist()[:2] == [2, 3]
+    assert len(note) == 1 and note["value"].iloc[0] == "2500" and summary.rejected_unlisted == 2_500
+    assert note["reason"].iloc[0].startswith("… and 2,500 more rejected rows not listed, from row 10002 on")
+    assert note["row"].iloc[0] == 10_002  # data rows start on line 2
+    assert summary.to_dict()["rejected_unlisted"] == 2_500
+    stored = store.rejects(path, import_id=summary.import_id)
+    assert len(stored) == store.MAX_REJECT_LINES + 1 and stored["reason"].iloc[-1] == note["reason"].iloc[0]
+    assert store.import_log(path).loc[0, "rejected"] == 12_500
+    assert len(pyogrio.read_dataframe(path, layer="rejects")) == store.MAX_REJECT_LINES + 1  # GDAL still reads it
+
+
+def _foreign_geopackage(path):
+    """A user's own GeoPackage whose layers happen to be named like ours."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"name": ["well 1"]}, geometry=[Point(44.4, 35.5)], crs=4326), path,
+                            layer="incidents", driver="GPKG")
+    pyogrio.write_dataframe(pd.DataFrame({"note": ["mine"]}), path, layer="import_log", driver="GPKG")
+    pyogrio.write_dataframe(pd.DataFrame({"why": ["mine"]}), path, layer="rejects", driver="GPKG")
+    return path
+
+
+def _every_use(csv):
+    return {"create": store.create, "load": store.load, "info": store.info, "import_log": store.import_log,
+            "rejects": store.rejects, "open_store": store.open_store,
+            "import_file": lambda p: store.import_file(p, csv, source="table")}
+
+
+@pytest.mark.parametrize("make, message", [
+    (_foreign_geopackage, "mine.gpkg: a GeoPackage but not an incident store"),
+    (lambda p: p.write_bytes(b"\x00\x01 not sqlite at all" * 50), "mine.gpkg: not a GeoPackage store"),
+])
+def test_a_file_that_is_not_our_store_is_refused_and_left_byte_for_byte(tmp_path, make, message):
+    path = tmp_path / "mine.gpkg"
+    make(path)
+    csv = _table_csv(tmp_path / "good.csv", 2)
+    before, files = path.read_bytes(), sorted(p.name for p in tmp_path.iterdir())
+    for name, use in _every_use(csv).items():
+        with pytest.raises(store.StoreError) as caught:
+            use(path)
+        assert str(caught.value).startswith(message), name
+        assert str(tmp_path) not in str(caught.value) and "good.csv" not in str(caught.value)
+    assert path.read_bytes() == before  # header not switched to WAL, nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+
+
+@pytest.mark.parametrize("where, message", [
+    (lambda t: (t / "afile").write_text("x") and t / "afile" / "atlas.gpkg",
+     "atlas.gpkg: cannot create the store here (part of its folder path is a file)"),
+    (lambda t: t / ("a" * 300 + ".gpkg"), "a" * 60 + "…"),
+    (lambda t: (t / "dir.gpkg").mkdir() or t / "dir.gpkg", "dir.gpkg: is a folder, not a store file"),
+])
+def test_a_store_path_that_cannot_be_used_is_one_store_error(tmp_path, where, message):
+    path = where(tmp_path)
+    csv = _table_csv(tmp_path / "good.csv", 2)
+    for name, use in _every_use(csv).items():
+        with pytest.raises(store.StoreError) as caught:
+            use(path)
+        text = str(caught.value)
+        assert str(tmp_path) not in text and len(text) < 300, name
+        if name in ("create", "open_store", "import_file"):
+            assert text.startswith(message), (name, text)
+
+
+def test_loading_a_missing_store_does_not_create_it(tmp_path):
+    with pytest.raises(store.StoreError, match="^nowhere.gpkg: no such store$"):
+        store.load(tmp_path / "nowhere.gpkg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_file_at_the_store_path_becomes_the_store(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    path.touch()
+    summary = store.import_file(path, _table_csv(tmp_path / "good.csv", 3), source="table")
+    assert summary.new == 3 and store.info(path)["incidents"] == 3
+    with closing(sqlite3.connect(path)) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# Read-only files and folders. Root may write any file whatever its mode, so when the tests run as root the
+# files are also made immutable (chattr +i), which binds root too.
+
+@pytest.fixture
+def make_read_only():
+    """make_read_only(path): take write permission away from a file or folder, for root as well."""
+    locked = []
+
+    def lock(path: Path) -> None:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+        locked.append(path)
+
+    yield lock
+    for path in reversed(locked):
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True, capture_output=True)
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_read_only_store_is_read_and_refuses_imports_clearly(tmp_path, make_read_only, what):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "atlas.gpkg"
+    store.import_file(path, _table_csv(tmp_path / "first.csv", 3), source="table")
+    before = path.read_bytes()
+    make_read_only(path)
+    if what == "folder":
+        for p in folder.iterdir():
+            if p != path:
+                make_read_only(p)
+        make_read_only(folder)
+    with pytest.raises(store.StoreError, match=r"^atlas.gpkg: the store is read-only .*; nothing was imported$"):
+        store.import_file(path, _table_csv(tmp_path / "more.csv", 2, prefix="m"), source="table")
+    assert store.info(path)["incidents"] == 3 and len(store.load(path)) == 3
+    with pytest.raises(store.StoreError, match="^atlas.gpkg: the store is read-only"):
+        store.open_store(path)  # its curated rows are missing and cannot be added
+    assert path.read_bytes() == before
+
+
+def test_a_store_in_a_read_only_folder_cannot_be_created_and_says_so(tmp_path, make_read_only):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    make_read_only(folder)
+    csv = _table_csv(tmp_path / "first.csv", 3)
+    with pytest.raises(store.StoreError, match=r"^atlas.gpkg: cannot create the store \((Permission denied|"
+                                               r"Operation not permitted)\)$"):
+        store.import_file(folder / "atlas.gpkg", csv, source="table")
+    with pytest.raises(store.StoreError, match="^atlas.gpkg: no such store$"):
+        store.load(folder / "atlas.gpkg")
+    with pytest.raises(store.StoreError, match=r"^atlas.gpkg: cannot create the store \("):
+        store.info(folder / "atlas.gpkg")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_store_name_with_uri_characters_is_just_a_name(tmp_path):
+    path = tmp_path / "a?mode=memory&immutable=1#x.gpkg"
+    store.import_file(path, _table_csv(tmp_path / "good.csv", 2), source="table")
+    assert path.is_file() and store.info(path)["incidents"] == 2 and len(store.load(path)) == 2
+
+
+def test_an_import_sweeps_only_what_killed_imports_left(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    store.import_file(path, _table_csv(tmp_path / "first.csv", 2), source="table")
+    dead = tmp_path / ".atlas.gpkg.0123456789ab.import"  # as a SIGKILLed import leaves it: nobody holds its lock
+    dead.mkdir()
+    (dead / "lock").touch()
+    (dead / "rows.sqlite").write_bytes(b"x" * 1000)
+    theirs = [tmp_path / ".atlas.gpkg.notes.new", tmp_path / ".atlas.gpkg.0123456789ab.import.bak"]
+    for p in theirs:
+        p.write_text("the user's own")
+    store.import_file(path, _table_csv(tmp_path / "more.csv", 2, prefix="m"), source="table")
+    assert not dead.exists() and all(p.read_text() == "the user's own" for p in theirs)
