@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -41,6 +42,26 @@ ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined
 ENV.filters["tojs"] = lambda value: Markup(js_json(value))
 
 
+class PlainTemplate:
+    """A template whose macros and `render` return plain `str`.
+
+    With autoescape on, Jinja returns `Markup`; streamlit-folium adds each element's script to the
+    page's script so far (`text + markup`), and Markup's `+` would HTML-escape all the text before it
+    (`L.map(&#34;map_div&#34;…)`): the map would not draw. The data is already JSON, so plain str is safe."""
+
+    def __init__(self, template):
+        self._template = template
+        self.module = SimpleNamespace(**{name: self._plain(macro) for name, macro in vars(template.module).items()
+                                         if callable(macro)})
+
+    @staticmethod
+    def _plain(macro):
+        return lambda *args, **kwargs: str(macro(*args, **kwargs))
+
+    def render(self, *args, **kwargs) -> str:
+        return str(self._template.render(*args, **kwargs))
+
+
 class Verbatim(Element):
     """Already-rendered text placed on the page as it is (branca's Element would compile it)."""
 
@@ -64,7 +85,7 @@ class AtlasElement(MacroElement):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.template_file:
-            cls._template = ENV.get_template(cls.template_file)
+            cls._template = PlainTemplate(ENV.get_template(cls.template_file))
 
     def __init__(self, data=None, **options):
         super().__init__()
@@ -77,7 +98,7 @@ class AtlasElement(MacroElement):
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise TypeError(f"{self._name} must be added to a map before it is rendered")
-        macros = self._template.module.__dict__
+        macros = vars(self._template.module)
         for part in ("header", "html", "script"):
             if part in macros:
                 getattr(figure, part).add_child(Verbatim(macros[part](self, kwargs)), name=self.get_name())

@@ -71,3 +71,19 @@ def test_control_fields_and_boundary_names_are_not_templates(tmp_path):
     page = m.get_root().render()
     assert not marker.exists()
     assert "cycler.__init__" in page  # the control area's fields, as text
+
+
+def test_streamlit_folium_gets_plain_script_text():
+    """streamlit-folium concatenates each element's script to the page's: a Markup (autoescape) would
+    HTML-escape the page's own code before it (`L.map(&#34;map_div&#34;…)`) and no map would draw."""
+    from streamlit_folium import generate_leaflet_string
+
+    m = mapview.build_map(boundaries=boundaries.current_boundaries(),
+                          places=mapview.label_places(gazetteer.load_gazetteer()))
+    group = mapview.incident_layer(rows([{"place": "A \"quoted\" <place> & co", "date_start": "2016-05-01",
+                                          "date_end": "2016-05-01"}]))
+    group.add_to(m)
+    group.render()
+    script = generate_leaflet_string(m) + generate_leaflet_string(group)
+    assert "&#34;" not in script and "&lt;" not in script and "atlas.incidentLayer" in script
+    assert "\\u003cplace\\u003e" in script
