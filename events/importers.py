@@ -42,7 +42,16 @@ GTD_CITATION = model.citation(title="Global Terrorism Database (GTD)",
 
 
 class ImportFailure(Exception):
-    """A file that cannot be imported at all; the message is one line naming the file and the problem."""
+    """A file that cannot be imported at all; the message is one line naming the file and the problem.
+
+    The line is folded (no newline or control character from a file's header reaches it) and cut to
+    MESSAGE_MAX characters, whatever the file holds."""
+
+    MESSAGE_MAX = 600
+
+    def __init__(self, message: str):
+        line = " ".join(str(message).split())
+        super().__init__(line if len(line) <= self.MESSAGE_MAX else line[: self.MESSAGE_MAX - 1] + "…")
 
 
 @dataclass
@@ -578,6 +587,7 @@ def _gtd(raw: pd.DataFrame, cols: dict, ctx: dict):
     end = start.where(~no_day, last).where(~no_month, year_end)
     resolution = _parse_dates(_col(raw, cols, "resolution"), ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S"))
     extended = (_codes(_col(raw, cols, "extended")) == "1") & resolution.notna() & (resolution >= end)
+    _date_range(problems, "resolution", resolution.where(extended), _col(raw, cols, "resolution"), ("date_end",))
     end = end.where(~extended, resolution)
     precision = pd.Series("day", index=raw.index, dtype=object).where(~no_day, "month").where(~no_month, "year")
     spec = _codes(_col(raw, cols, "specificity"))
@@ -1013,7 +1023,8 @@ def _split(frame: pd.DataFrame, problems: list, lines: np.ndarray, name: str, na
     for field, mask, values, reason, covers in problems:
         reason = reason[mask] if isinstance(reason, pd.Series) else reason
         parts.append(pd.DataFrame({"file": name, "row": rows[mask], "field": field,
-                                   "value": values[mask].astype("str").str.slice(0, 200), "reason": reason}))
+                                   "value": values[mask].astype("str").str.slice(0, 200).fillna(""),
+                                   "reason": reason}))
         covered += [pd.DataFrame({"row": rows[mask], "field": f}) for f in covers]
         bad |= mask
     good = ~bad

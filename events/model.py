@@ -203,14 +203,23 @@ def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
             text = src.str.strip()
             df[col] = text.where(text != "", np.nan)
     df["date_end"] = df["date_end"].fillna(df["date_start"])
-    # A single reported toll fills low, best and high; a range without best keeps best empty.
-    only_best = df["killed_best"].notna()
-    df["killed_low"] = df["killed_low"].where(df["killed_low"].notna() | ~only_best, df["killed_best"])
-    df["killed_high"] = df["killed_high"].where(df["killed_high"].notna() | ~only_best, df["killed_best"])
-    df["wounded_low"] = df["wounded_low"].where(df["wounded_low"].notna(), df["wounded"])
-    df["wounded_high"] = df["wounded_high"].where(df["wounded_high"].notna(), df["wounded"])
+    # A single reported toll fills low, best and high; a range without best keeps best empty. Only
+    # an empty cell is filled: a figure given but unreadable ("2.5", "0x1F") stays missing, so
+    # `validate` rejects it instead of silently replacing it with best.
+    for col, single in (("killed_low", "killed_best"), ("killed_high", "killed_best"),
+                        ("wounded_low", "wounded"), ("wounded_high", "wounded")):
+        fill = ~_given(frame, col) & df[single].notna()
+        df[col] = df[col].where(~fill, df[single])
     points = shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy())
     return gpd.GeoDataFrame(df, geometry=points, crs=CRS)
+
+
+def _given(raw: pd.DataFrame, col: str) -> pd.Series:
+    """Rows where `raw` has a non-empty value in `col`."""
+    if col not in raw.columns:
+        return pd.Series(False, index=raw.index)
+    v = raw[col]
+    return v.notna() & (v.astype(str).str.strip() != "")
 
 
 def _problems(df: gpd.GeoDataFrame, raw: pd.DataFrame) -> list[tuple[str, pd.Series, str]]:
@@ -219,10 +228,7 @@ def _problems(df: gpd.GeoDataFrame, raw: pd.DataFrame) -> list[tuple[str, pd.Ser
     checks: list[tuple[str, pd.Series, str]] = []
 
     def given(col: str) -> pd.Series:
-        if col not in raw.columns:
-            return pd.Series(False, index=raw.index)
-        v = raw[col]
-        return v.notna() & (v.astype(str).str.strip() != "")
+        return _given(raw, col)
 
     for col in ("incident_id", "source_dataset", "source_id"):
         checks.append((col, df[col].isna(), "missing"))
@@ -286,7 +292,8 @@ def validate(frame: pd.DataFrame, *, file: str = "", rows: pd.Series | None = No
             continue
         values = raw[col] if col in raw.columns else df[col]
         parts.append(pd.DataFrame({"file": file, "row": row_no[mask], "field": col,
-                                   "value": values[mask].astype(str).str.slice(0, 200), "reason": reason}))
+                                   "value": values[mask].astype(str).str.slice(0, 200).fillna(""),
+                                   "reason": reason}))
         bad |= mask
     rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(REJECT_COLUMNS))
     rejects = rejects.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
