@@ -552,11 +552,11 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
 # Details panel (every value escaped; Arabic right-to-left)
 # ----------------------------------------------------------------------------------------------
 def _cell(value) -> str:
+    """A value as escaped HTML; each line takes the direction of its own first letter (Arabic or Latin)."""
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA else str(value)
-    rtl = any("\u0600" <= ch <= "\u06ff" for ch in text)
     if not text:
         return "—"
-    return f'<span dir="{"rtl" if rtl else "ltr"}">' + html.escape(text).replace("\n", "<br>") + "</span>"
+    return "<br>".join(f'<span dir="auto">{html.escape(line)}</span>' for line in text.split("\n"))
 
 
 def details(incident_id: str) -> None:
