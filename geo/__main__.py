@@ -218,13 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     from geo.snapshot import SnapshotError
     commands = {"geocode": _cmd_geocode, "control": _cmd_control, "changes": _cmd_changes,
                 "snapshot": _cmd_snapshot, "briefing": _cmd_briefing}
+    from events.store import StoreError
+    from geo.boundaries import BoundaryError
     try:
         return commands[args.command](args)
-    except (ControlError, SnapshotError) as exc:
+    except (ControlError, SnapshotError, StoreError, BoundaryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:  # e.g. --out in a folder that does not exist: the file's name, never its path
+        name = f"{Path(str(exc.filename)).name}: " if exc.filename else ""
+        print(f"error: {name}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+    except Exception as exc:  # a bug of ours: still one line (its text may hold server paths, so not shown)
+        print(f"error: unexpected {type(exc).__name__}; nothing was written", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -63,3 +63,22 @@ def test_kml_from_events_list(tmp_path):
     import pyogrio
     layers = [name for name, _ in pyogrio.list_layers(kml)]
     assert sum(len(pyogrio.read_dataframe(kml, layer=name)) for name in layers) >= 3
+
+
+def test_hostile_stores_and_paths_are_one_line_without_a_traceback(tmp_path):
+    """Issue 9: no traceback and no server path reaches the user of the command line."""
+    folder = tmp_path / "secret-folder"
+    folder.mkdir()
+    (folder / "table.gpkg").write_text("id,name\n1,x\n")
+    cases = [["snapshot", "--store", str(folder / "table.gpkg"), "--out", str(tmp_path / "x.html"),
+              "--from", "2016-01-01", "--to", "2016-12-31"],
+             ["snapshot", "--store", str(folder / "missing.gpkg"), "--out", str(tmp_path / "x.html"),
+              "--from", "2016-01-01", "--to", "2016-12-31"],
+             ["snapshot", "--store", str(folder), "--out", str(tmp_path / "x.html"), "--date", "2016-06-01"],
+             ["snapshot", "--out", str(folder / "no" / "such" / "x.html"), "--date", "2017-10-16"],
+             ["control", "--date", "2015-06-01", "--layers", str(folder / "table.gpkg")]]
+    for args in cases:
+        out = geo(*args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert "Traceback" not in out.stderr and str(folder) not in out.stderr, out.stderr
+        assert out.stderr.startswith("error: "), out.stderr
