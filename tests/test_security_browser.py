@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -370,8 +371,17 @@ def test_uploaded_file_and_header_names_and_control_areas_are_shown_as_text(host
             frame = _drawn_map(rec, "app after loading control areas", problems)
             wait_rerun(page)
         with _step(page, "control captions", problems):
-            captions = " ".join(page.locator("[data-testid='stCaptionContainer']").all_inner_texts())
-            lost = _missing(captions, {f"controller {n}": v for n, v in enumerate(vs, start=1)})
+            # A rerun triggered by the map (its new bounds) may redraw the captions: poll until they
+            # hold every controller, or until the deadline, then report what is missing.
+            expected = {f"controller {n}": v for n, v in enumerate(vs, start=1)}
+            deadline = time.monotonic() + 60
+            while True:
+                wait_rerun(page)
+                captions = " ".join(page.locator("[data-testid='stCaptionContainer']").all_inner_texts())
+                lost = _missing(captions, expected)
+                if not lost or time.monotonic() > deadline:
+                    break
+                page.wait_for_timeout(250)  # poll interval
             problems += [f"control captions: {label} is not shown as literal text" for label in lost]
         if frame is not None:
             with _step(page, "control popups", problems):
