@@ -1,17 +1,27 @@
-"""Command line: `python -m events import|list|info` (see `python -m events --help`)."""
+"""Command line: `python -m events import|list|info` (see `python -m events --help`).
+
+events never imports geo: `python -m events import` stores rows that carry coordinates; the geo
+command line's `python -m geo import` runs the same import with its gazetteer as the geocoder
+(`main(argv, geocoder=...)` / `run_import(args, geocoder=...)`), for tables naming only places.
+Every failure a user can cause is an AtlasError: one `error: ...` line on stderr and exit status 2.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
-from events import exports, model, query, store
+from events import exports, model, query, store, view
+from events.errors import AtlasError, UsageError
 
 EPILOG = """examples:
   python -m events import acled_iraq.csv --store atlas.gpkg --rejects rejects.csv
+  python -m geo import my_table.csv --store atlas.gpkg     (a table naming places without coordinates)
   python -m events list --from 2014-06-01 --to 2017-10-31 --place Hawija --format csv
   python -m events info --store atlas.gpkg --json
 """
@@ -25,22 +35,20 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import an ACLED / UCDP GED / GTD / CSV / GeoJSON file into the store",
                          description="Read a file, validate every row and store the accepted ones in one "
                                      "transaction (all of it or nothing). Rows already in the store are "
-                                     "updated, not duplicated. Exit 0 when the file was read, even with "
-                                     "rejected rows; non-zero with a one-line error when it could not be.")
-    imp.add_argument("path", help="file to import")
-    imp.add_argument("--source", default="auto", choices=["auto", "acled", "ucdp", "gtd", "table", "features"],
-                     help="what the file is (default: detected from its header)")
-    imp.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
-    imp.add_argument("--rejects", metavar="FILE", help="write the rejects report (row, field, value, reason) as CSV")
-    imp.add_argument("--json", action="store_true", help="print one JSON object: accepted, rejected, source, ...")
+                                     "updated, not duplicated. Rows without coordinates are rejected: to look "
+                                     "their place names up, use `python -m geo import` (same options). Exit 0 "
+                                     "when the file was read, even with rejected rows; 2 with a one-line error "
+                                     "when it could not be.")
+    add_import_options(imp)
 
     lst = sub.add_parser("list", help="print the incidents matching filters",
                          description="Print incidents in the canonical columns. Without --store: the curated "
                                      "default data set.")
     lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
     add_filters(lst)
-    lst.add_argument("--format", default="csv", choices=["csv", "geojson", "json", "kml", "gpkg"],
-                     help="output format (kml: Google Earth with time spans; gpkg: GeoPackage, needs --out)")
+    lst.add_argument("--format", default="csv", choices=[*exports.FORMATS, "json"],
+                     help="output format (an export format; json: the canonical records; kml: Google Earth "
+                          "with time spans; gpkg: GeoPackage, needs --out)")
     lst.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
 
     inf = sub.add_parser("info", help="counts, date range and data version",
@@ -49,6 +57,18 @@ def _parser() -> argparse.ArgumentParser:
     inf.add_argument("--store", help="GeoPackage store")
     inf.add_argument("--json", action="store_true", help="print JSON")
     return p
+
+
+def add_import_options(p: argparse.ArgumentParser) -> None:
+    """The options of `events import`, shared with `geo import` (the same import, with a geocoder)."""
+    from events import sources
+
+    p.add_argument("path", help="file to import")
+    p.add_argument("--source", default="auto", choices=sources.choices(),
+                   help="what the file is (default: detected from its header)")
+    p.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    p.add_argument("--rejects", metavar="FILE", help="write the rejects report (row, field, value, reason) as CSV")
+    p.add_argument("--json", action="store_true", help="print one JSON object: accepted, rejected, source, ...")
 
 
 def add_filters(p: argparse.ArgumentParser) -> None:
@@ -62,6 +82,43 @@ def add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--actor", dest="actors", action="append", metavar="NAME", help="actor name (repeatable)")
     p.add_argument("--min-killed", type=int, metavar="N", help="at least N killed (highest reported figure)")
     p.add_argument("--text", metavar="WORDS", help="free text search, English or Arabic")
+    p.add_argument("--view", metavar="LINK", help="the query string (or whole URL) of a link shared from the app: "
+                   "exactly that view (dates, every filter); the other filter options are then not allowed")
+
+
+def view_from(args: argparse.Namespace):
+    """The `events.view.View` named by --view (None without it); a dropped link parameter is said on
+    stderr, and mixing --view with other filters is an error (which would win is not obvious)."""
+    if not getattr(args, "view", None):
+        return None
+    mixed = [k for k in ("start", "end", "event_types", "places", "actors", "min_killed", "text")
+             if getattr(args, k, None) is not None]
+    if mixed:
+        raise UsageError("--view already holds the dates and filters: leave out " +
+                         ", ".join("--" + {"start": "from", "end": "to", "event_types": "type", "places": "place",
+                                          "min_killed": "min-killed"}.get(k, k.rstrip("s")) for k in mixed))
+    shown = view.from_query(args.view)
+    for note in shown.notes:
+        _say(note)
+    return shown
+
+
+def write_selection(selected, *, fmt: str, out: str | None) -> int:
+    """Print or write the selected incidents in `fmt` (an export format, or json: the canonical records)."""
+    if fmt == "json":
+        data = (model.to_records(selected).to_json(orient="records", force_ascii=False, indent=1) + "\n").encode()
+    elif fmt == "gpkg" and not out:
+        raise UsageError("--format gpkg writes a binary GeoPackage: give --out FILE.gpkg")
+    elif selected.empty and fmt == "csv":
+        data = exports.sheet_safe(model.to_records(selected)).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    else:
+        data, _, _ = exports.export(selected, fmt)
+    if out:
+        Path(out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
 
 
 def filters_from(args: argparse.Namespace) -> dict:
@@ -76,11 +133,11 @@ def filters_from(args: argparse.Namespace) -> dict:
             try:
                 out[key] = pd.Timestamp(out[key])
             except ValueError:
-                raise SystemExit(f"error: --{'from' if key == 'start' else 'to'} {out[key]!r} is not a date "
+                raise UsageError(f"--{'from' if key == 'start' else 'to'} {out[key]!r} is not a date "
                                  "(expected YYYY-MM-DD)") from None
     unknown = [t for t in out.get("event_types", []) if t not in model.EVENT_TYPES]
     if unknown:
-        raise SystemExit(f"error: unknown event type {unknown[0]!r}; one of: {', '.join(model.EVENT_TYPES)}")
+        raise UsageError(f"unknown event type {unknown[0]!r}; one of: {', '.join(model.EVENT_TYPES)}")
     return out
 
 
@@ -97,14 +154,17 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _cmd_import(args) -> int:
-    from events import importers
+def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None) -> int:
+    """`import` (options from add_import_options): store one file; print its summary and rejects.
+
+    `geocoder(place) -> {lat, lon, geo_precision, found}` looks up rows that name a place but carry
+    no coordinates; the geo command line passes its gazetteer's. Without one, such rows are rejected
+    and a note says to import the file with `python -m geo import`.
+    """
+    from events import sources
     path = Path(args.path)
     try:
-        summary = store.import_file(args.store, path, source=args.source, geocoder=_geocoder(), notify=_say)
-    except (importers.ImportFailure, store.StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        summary = store.import_file(args.store, path, source=args.source, geocoder=geocoder, notify=_say)
     except OSError as exc:
         print(f"error: {path.name}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -129,41 +189,27 @@ def _cmd_import(args) -> int:
             more = summary.rejected - head["row"].nunique()
             if more > 0:
                 print(f"  ... {more} more rejected rows; use --rejects FILE for the report")
+    if geocoder is None:
+        placeless = summary.rejects.loc[summary.rejects["reason"] == sources.NO_COORDINATES, "row"].nunique()
+        if placeless:
+            name = "".join(c if c.isprintable() else "?" for c in path.name)  # no control characters to the terminal
+            _say(f"note: {placeless} row(s) of {name} have no coordinates; `python -m events import` does not "
+                 f"look place names up: to geocode them, run `python -m geo import {name} ...` with the "
+                 "same options")
     return 0
-
-
-def _geocoder():
-    """The place-name geocoder for tables without coordinates, when the geo package is present."""
-    try:
-        from geo.gazetteer import geocode
-    except ImportError:
-        return None
-    return geocode
 
 
 def _cmd_list(args) -> int:
-    from events import exports
+    shown = view_from(args)
     frame = load_incidents(args.store)
-    selected = query.select(frame, **filters_from(args))
-    if args.format == "json":
-        data = (model.to_records(selected).to_json(orient="records", force_ascii=False, indent=1) + "\n").encode()
-    elif args.format == "gpkg" and not args.out:
-        print("error: --format gpkg writes a binary GeoPackage: give --out FILE.gpkg", file=sys.stderr)
-        return 2
-    elif selected.empty and args.format == "csv":
-        data = exports.sheet_safe(model.to_records(selected)).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    if shown is None:
+        selected = query.select(frame, **filters_from(args))
+    elif shown.needs_geo():
+        raise UsageError("this link filters by district, sub-district or controller, which needs the boundaries "
+                         "and areas of control: use `python -m geo list --view ...` (same options)")
     else:
-        try:
-            data, _, _ = exports.export(selected, args.format)
-        except exports.ExportError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    if args.out:
-        Path(args.out).write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return 0
+        selected = view.select(frame, shown)
+    return write_selection(selected, fmt=args.format, out=args.out)
 
 
 def _cmd_info(args) -> int:
@@ -184,12 +230,16 @@ def _cmd_info(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; any failure is one line on stderr and exit status 2, never a traceback."""
+def main(argv: list[str] | None = None, *, geocoder: Callable | None = None) -> int:
+    """Run one command; any failure is one line on stderr and exit status 2, never a traceback.
+
+    `geocoder` is for `import` (see run_import): the caller's, since events never imports geo.
+    """
     args = _parser().parse_args(argv)
+    commands = {"import": partial(run_import, geocoder=geocoder), "list": _cmd_list, "info": _cmd_info}
     try:
-        return {"import": _cmd_import, "list": _cmd_list, "info": _cmd_info}[args.command](args)
-    except store.StoreError as exc:
+        return commands[args.command](args)
+    except AtlasError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except BrokenPipeError:
         return 0

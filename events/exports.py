@@ -5,6 +5,9 @@ bytes, so the app can offer them as downloads and the CLI can write them. All fo
 canonical columns; dates are YYYY-MM-DD. An empty selection raises ExportError instead of writing an
 empty file. Text from data never becomes markup: the KML balloon is HTML built from escaped pieces
 and then XML-escaped as a whole, so a note reading `<script>` shows as those characters.
+The control areas' GeoJSON is made by geo.control.export_geojson: events never imports geo.
+FORMATS is the registry (name, extension, MIME type, label, writer) that the app's buttons, the CLI's
+`--format` and the tests read: adding a format is one writer and one `register` line.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import json
 import re
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,15 +26,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from events import model
+from events import labels, model
+from events.errors import AtlasError
 
 KML_NS = "http://www.opengis.net/kml/2.2"
-FORMATS: dict[str, tuple[str, str]] = {  # name -> (file extension, MIME type)
-    "csv": (".csv", "text/csv"),
-    "geojson": (".geojson", "application/geo+json"),
-    "kml": (".kml", "application/vnd.google-earth.kml+xml"),
-    "gpkg": (".gpkg", "application/geopackage+sqlite3"),
-}
 # Google Earth's stock white icons, tinted by the style colour: a dot where the place is exact,
 # a ring where it is only near a named place, a district or the governorate.
 ICON_EXACT = "https://maps.google.com/mapfiles/kml/shapes/shaded_dot.png"
@@ -43,8 +43,30 @@ _DATE_PRECISION_TEXT = {"day": "known to the day", "week": "known to the week", 
                         "year": "known to the year"}
 
 
-class ExportError(ValueError):
+class ExportError(AtlasError, ValueError):
     """A selection that cannot be exported (empty, or not a canonical incident frame)."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """One export format: what the app's buttons, the CLI's `--format` and the tests offer (see FORMATS)."""
+
+    name: str  # lower case, as typed after --format
+    extension: str  # with its dot
+    mime: str
+    label: str  # for a person choosing it
+    writer: Callable[[pd.DataFrame], bytes]  # a canonical incident frame -> the file's bytes
+
+
+FORMATS: dict[str, Format] = {}  # name -> Format, in the order offered; filled by register() below the writers
+
+
+def register(fmt: Format) -> Format:
+    """Offer a format everywhere exports are offered; adding a format is one writer and one register line."""
+    if not fmt.name.isidentifier() or fmt.name != fmt.name.lower() or not fmt.extension.startswith("."):
+        raise ValueError(f"a format needs a lower-case name and an extension with its dot, not {fmt!r}")
+    FORMATS[fmt.name] = fmt
+    return fmt
 
 
 def export(frame: pd.DataFrame, fmt: str) -> tuple[bytes, str, str]:
@@ -52,9 +74,8 @@ def export(frame: pd.DataFrame, fmt: str) -> tuple[bytes, str, str]:
     key = str(fmt).strip().lower().lstrip(".")
     if key not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    writer = {"csv": to_csv, "geojson": to_geojson, "kml": to_kml, "gpkg": to_gpkg}[key]
-    extension, mime = FORMATS[key]
-    return writer(frame), extension, mime
+    chosen = FORMATS[key]
+    return chosen.writer(frame), chosen.extension, chosen.mime
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
@@ -117,8 +138,6 @@ def to_kml(frame: pd.DataFrame, *, name: str = "Kirkuk incidents") -> bytes:
     size, exact/approximate place): colour from the map legend, size by killed_high, a faded ring
     instead of a dot where the location is approximate (geo_precision >= 2).
     """
-    from geo import mapview  # imported here: the other formats need no map code
-
     frame = _checked(frame).reset_index(drop=True)
     records = model.to_records(frame)
     ET.register_namespace("", KML_NS)
@@ -132,7 +151,7 @@ def to_kml(frame: pd.DataFrame, *, name: str = "Kirkuk incidents") -> bytes:
     raw = frame[list(model.DATE_COLUMNS) + list(model.COUNT_COLUMNS)].to_dict("records")
     keys = [_style_key(rec) for rec in recs]
     for key in sorted(set(keys)):
-        _style(doc, key, mapview.EVENT_COLOURS.get(key[0], mapview.OTHER_COLOUR))
+        _style(doc, key, labels.EVENT_COLOURS.get(key[0], labels.OTHER_COLOUR))
     for event_type in dict.fromkeys([*model.EVENT_TYPES, *records["event_type"]]):
         rows = [i for i, rec in enumerate(recs) if rec["event_type"] == event_type]
         if not rows:
@@ -141,9 +160,9 @@ def to_kml(frame: pd.DataFrame, *, name: str = "Kirkuk incidents") -> bytes:
         _text(folder, "name", f"{event_type} ({len(rows)})")
         for i in rows:
             rec, row = recs[i], raw[i]
-            when = mapview.date_label(row["date_start"], row["date_end"], rec["date_precision"])
-            killed = mapview.killed_text(row["killed_low"], row["killed_best"], row["killed_high"])
-            wounded = mapview.killed_text(row["wounded_low"], row["wounded"], row["wounded_high"])
+            when = labels.date_label(row["date_start"], row["date_end"], rec["date_precision"])
+            killed = labels.killed_text(row["killed_low"], row["killed_best"], row["killed_high"])
+            wounded = labels.killed_text(row["wounded_low"], row["wounded"], row["wounded_high"])
             _placemark(folder, rec, style=_style_id(keys[i]), when=when,
                        description=_description(rec, when=when, killed=killed, wounded=wounded))
     body = ET.tostring(root, encoding="unicode")
@@ -170,18 +189,10 @@ def to_gpkg(frame: pd.DataFrame, *, layer: str = "incidents") -> bytes:
         return path.read_bytes()
 
 
-def control_to_geojson(areas: gpd.GeoDataFrame) -> bytes:
-    """The control periods valid in the window (a frame from geo.control) as GeoJSON bytes."""
-    from geo import control
-
-    missing = [c for c in control.COLUMNS if c not in areas.columns]
-    if missing:
-        raise ExportError("not a control-areas frame: missing column(s) " + ", ".join(missing))
-    if len(areas) == 0:
-        raise ExportError("no control areas recorded in the window: nothing to export")
-    if areas.crs is not None and areas.crs != model.CRS:
-        areas = areas.to_crs(model.CRS)
-    return control.to_geojson(areas).encode("utf-8", "replace")
+register(Format("csv", ".csv", "text/csv", "CSV (Excel, UTF-8 with BOM)", to_csv))
+register(Format("geojson", ".geojson", "application/geo+json", "GeoJSON", to_geojson))
+register(Format("kml", ".kml", "application/vnd.google-earth.kml+xml", "KML (Google Earth)", to_kml))
+register(Format("gpkg", ".gpkg", "application/geopackage+sqlite3", "GeoPackage (QGIS)", to_gpkg))
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import pyogrio
 import pyogrio.errors
 
 from events import model
+from events.errors import AtlasError
 
 try:
     import fcntl
@@ -106,7 +107,7 @@ NOT_LISTED = "(not listed)"  # the `field` of the note line that counts the reje
 _MAX_VALUE = 1_000  # characters of a rejected value kept in the report
 
 
-class StoreError(Exception):
+class StoreError(AtlasError):
     """The store file cannot be used (not a GeoPackage of ours, unreadable, read-only, locked)."""
 
 
@@ -660,15 +661,15 @@ def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto
                 notify: Callable[[str], None] | None = None, lock_timeout: float = LOCK_TIMEOUT) -> ImportSummary:
     """Import one file (ACLED, UCDP GED, GTD, a table or features) into the store as one transaction.
 
-    Raises `importers.ImportFailure` with one clear line when the file cannot be read at all, and
+    Raises `sources.ImportFailure` with one clear line when the file cannot be read at all, and
     StoreError when the store cannot be used; then nothing is written. Rows that fail validation
     are in the summary's `rejects` and in the store. See `import_chunks` for `notify` and locking.
     """
-    from events import importers
+    from events import sources
 
     path = Path(path)
-    kind = importers.detect_source(path) if source == "auto" else source
-    chunks = importers.iter_import(path, source=kind, mapping=mapping, geocoder=geocoder)
+    kind = sources.detect_source(path) if source == "auto" else source
+    chunks = sources.iter_import(path, source=kind, mapping=mapping, geocoder=geocoder)
     return import_chunks(store_path, chunks, file=path.name, sha256=sha256_of(path), source=kind,
                          progress=progress, notify=notify, lock_timeout=lock_timeout)
 

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 
 from bench import generate
-from events import importers, model
+from events import model, sources
 from tests.conftest import ROOT
 
 KEYS = {"n", "step", "ours_s", "naive_s", "ratio_vs_naive", "payload_bytes"}
@@ -33,7 +33,7 @@ def test_generator_is_deterministic_and_covers_every_type(tmp_path):
 def test_generated_csv_imports_without_rejects(tmp_path):
     path = generate.write_csv(2_000, seed=3, out=tmp_path)
     assert generate.write_csv(2_000, seed=3, out=tmp_path) == path  # reused, not regenerated
-    result = importers.read_file(path, source="acled")
+    result = sources.read_file(path, source="acled")
     assert len(result.accepted) == 2_000 and result.rejects.empty, result.rejects.head().to_string()
     assert set(result.accepted["geo_precision"]) == {1, 2, 3}
     assert set(result.accepted["date_precision"]) == {"day", "week", "month"}

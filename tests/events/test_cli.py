@@ -114,3 +114,49 @@ def test_a_rejects_report_that_cannot_be_written_is_one_line(tmp_path):
               str(tmp_path / "no" / "such" / "r.csv"))
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.splitlines()[-1].startswith("error: r.csv: the rejects report cannot be written")
+
+
+# ---------------------------------------------------------------- issue 10: events never imports geo
+
+PLACES = ("id,date,place,event_type,source\n1,2016-10-21,Hawija,Battles,Rudaw\n"
+          "2,2016-10-22,Qaryat Xyzzy,Battles,Rudaw\n3,2016-10-23,,Battles,Rudaw\n")
+
+
+def test_place_only_rows_are_imported_by_the_geo_command_line(tmp_path):
+    """`events import` has no geocoder: it rejects rows without coordinates and names `geo import`,
+    which runs the same import with the gazetteer."""
+    table = tmp_path / "places.csv"
+    table.write_text(PLACES, encoding="utf-8")
+    plain = run("import", str(table), "--store", str(tmp_path / "x.gpkg"), "--json")
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout)["rejected"] == 3
+    note = [line for line in plain.stderr.splitlines() if line.startswith("note:")]
+    assert note == ["note: 3 row(s) of places.csv have no coordinates; `python -m events import` does not look "
+                    "place names up: to geocode them, run `python -m geo import places.csv ...` with the same "
+                    "options"]
+    geo = subprocess.run([sys.executable, "-m", "geo", "import", str(table), "--store", str(tmp_path / "x.gpkg"),
+                          "--json", "--rejects", str(tmp_path / "r.csv")], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert geo.returncode == 0, geo.stderr
+    summary = json.loads(geo.stdout)
+    assert (summary["accepted"], summary["new"], summary["rejected"]) == (1, 1, 2)
+    rejects = pd.read_csv(tmp_path / "r.csv").drop_duplicates("row").set_index("row")["reason"]
+    assert rejects[3].startswith("place not found by the geocoder") and rejects[4].startswith("no coordinates")
+    assert "note:" not in geo.stderr
+
+
+def test_main_takes_the_geocoder_from_its_caller(tmp_path, capsys):
+    from events.__main__ import main
+
+    table = tmp_path / "places.csv"
+    table.write_text(PLACES, encoding="utf-8")
+    asked = []
+
+    def geocoder(place):
+        asked.append(place)
+        return {"lat": 35.3275, "lon": 43.7747, "geo_precision": 2, "found": place == "Hawija"}
+
+    assert main(["import", str(table), "--store", str(tmp_path / "x.gpkg"), "--json"], geocoder=geocoder) == 0
+    out = capsys.readouterr()
+    assert sorted(asked) == ["Hawija", "Qaryat Xyzzy"] and "note:" not in out.err
+    assert json.loads(out.out)["accepted"] == 1

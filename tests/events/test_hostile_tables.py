@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from events import importers as im
+from events import sources as im
 from tests.events.test_importers import (ACLED_2024, GTD_HEADER, UCDP_HEADER, acled_row, gtd_row, reasons,
                                          ucdp_row, write_csv)
 
@@ -279,7 +279,7 @@ MEMORY_PROBE = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     limit = 600 << 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from events import importers as im
+    from events import sources as im
     res = im.read_file(sys.argv[2])
     print(len(res.accepted), res.rows_read)
 """)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from events import importers as im
+from events import sources as im
 from events import model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -563,7 +563,7 @@ def test_iter_import_checks_eagerly(tmp_path):
 MEMORY_PROBE = textwrap.dedent("""
     import json, resource, sys
     sys.path.insert(0, sys.argv[1])
-    from events import importers as im
+    from events import sources as im
     path, small = sys.argv[2], sys.argv[3]
     for _ in im.iter_import(small, chunksize=50):   # warm up lazy imports and caches
         pass

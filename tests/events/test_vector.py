@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from events import importers as im
+from events import sources as im
 from events import vector
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -326,7 +326,7 @@ def test_ten_thousand_properties_are_refused_within_a_memory_limit(tmp_path):
     assert path.stat().st_size < 300_000
     script = textwrap.dedent(f"""
         import resource, sys
-        from events import importers as im
+        from events import sources as im
         soft = 1536 * 2**20   # far above what this needs, far below the gigabytes it once took
         resource.setrlimit(resource.RLIMIT_AS, (soft, resource.getrlimit(resource.RLIMIT_AS)[1]))
         try:
