@@ -25,7 +25,7 @@ sub-district itself cannot be drawn or the sources speak of a town and its surro
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +34,8 @@ import pandas as pd
 import shapely
 
 from events import vector
+from events.errors import AtlasError
+from events.exports import ExportError
 
 CONTROL_TYPES = ("control", "contested", "influence", "insurgent activity", "joint")
 PRECISIONS = ("day", "week", "month", "year", "range")
@@ -47,7 +49,7 @@ DEFAULT_SPEC = Path(__file__).parent / "data" / "control_periods.json"
 _METRIC = "EPSG:32638"  # UTM 38N: metres over the study area, for buffers and areas
 
 
-class ControlError(ValueError):
+class ControlError(AtlasError, ValueError):
     """A control file or spec that cannot be used; `problems` lists (feature, area_id, field, reason)."""
 
     def __init__(self, file: str, problems: list[tuple]):
@@ -180,11 +182,18 @@ def read_control(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def build_default(*, boundaries: gpd.GeoDataFrame | None = None, spec: Path = DEFAULT_SPEC) -> gpd.GeoDataFrame:
-    """The default control layer: the spec's recipes drawn over the boundaries in use, validated."""
+    """The default control layer: the spec's recipes drawn over `boundaries` (default: the built-in
+    approximate set), validated.
+
+    A unit a recipe names that `boundaries` lacks (a file of one admin level, a name the file spells
+    otherwise) is drawn from the built-in approximate set instead, and the period's notes say so: a
+    user's boundary file never leaves the layer unbuildable.
+    """
     from geo import boundaries as bounds
     from geo.gazetteer import geocode
 
-    units = (boundaries if boundaries is not None else bounds.current_boundaries()).to_crs(_METRIC)
+    units = bounds.resolve(boundaries).to_crs(_METRIC)
+    built_in = None
     data = json.loads(spec.read_text(encoding="utf-8"))
     geoms, problems = {}, []
 
@@ -195,11 +204,19 @@ def build_default(*, boundaries: gpd.GeoDataFrame | None = None, spec: Path = DE
             return None
         return gpd.GeoSeries([shapely.Point(hit.lon, hit.lat)], crs="EPSG:4326").to_crs(_METRIC).iloc[0]
 
+    def unit(frame, level, name):
+        return frame[(frame["level"] == level) & (frame["name_en"].str.casefold() == name.casefold())]
+
     for area_id, recipe in data["areas"].items():
-        parts = []
+        parts, borrowed = [], []
         for ref in recipe.get("units", []):
             level, name = ref.split(":", 1)
-            sel = units[(units["level"] == level) & (units["name_en"].str.casefold() == name.casefold())]
+            sel = unit(units, level, name)
+            if sel.empty and boundaries is not None:
+                if built_in is None:
+                    built_in = bounds.approximate_boundaries().to_crs(_METRIC)
+                sel = unit(built_in, level, name)
+                borrowed += [ref] if not sel.empty else []
             if sel.empty:
                 problems.append((0, area_id, "units", f"{ref} not in the boundaries in use"))
             parts.extend(sel.geometry)
@@ -212,27 +229,40 @@ def build_default(*, boundaries: gpd.GeoDataFrame | None = None, spec: Path = DE
             centre = point(name)
             if geom is not None and centre is not None:
                 geom = geom.difference(centre.buffer(recipe["minus_km"] * 1000, quad_segs=16))
-        geoms[area_id] = (geom, recipe.get("label", area_id))
+        note = (f" Drawn with the built-in approximate {', '.join(borrowed)}: not in the boundaries in use."
+                if borrowed else "")
+        geoms[area_id] = (geom, recipe.get("label", area_id), note)
     if problems:
-        raise ControlError(str(spec), problems)
+        raise ControlError(spec.name, problems)
     rows = []
     for period in data["periods"]:
-        geom, label = geoms.get(period["area_id"], (None, ""))
-        rows.append({**period, "label": label, "approximate": True, "geometry": geom})
+        geom, label, note = geoms.get(period["area_id"], (None, "", ""))
+        rows.append({**period, "label": label, "approximate": True, "geometry": geom,
+                     "notes": (period.get("notes") or "") + note})
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=_METRIC)
     frame["geometry"] = frame.geometry.simplify(50)  # 50 m: far below the layer's real uncertainty
-    return validate(frame.to_crs("EPSG:4326"), file=str(spec))
+    return validate(frame.to_crs("EPSG:4326"), file=spec.name)
 
 
-@lru_cache(maxsize=4)
-def _default_cached(key: str) -> gpd.GeoDataFrame:
-    return build_default()
+_DEFAULTS: dict[str, gpd.GeoDataFrame] = {}   # fingerprint of a boundary set -> its default layer (a value)
+_DEFAULTS_KEPT = 4
+_DEFAULTS_LOCK = threading.Lock()
 
 
-def default_layers() -> gpd.GeoDataFrame:
-    """The default layer for the boundaries currently in use (cached per boundary set)."""
+def default_layers(*, boundaries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The default layer drawn over `boundaries` (default: the built-in approximate set); a fresh copy.
+
+    Cached by the boundary set's content, never by "the set in force": one session's boundaries
+    cannot change another's layer."""
     from geo import boundaries as bounds
-    return _default_cached(bounds.current_key()).copy()
+    key = bounds.fingerprint(boundaries)
+    with _DEFAULTS_LOCK:   # sessions run in threads: one build per set, and the dict is never torn
+        if key not in _DEFAULTS:
+            built = build_default(boundaries=boundaries)
+            while len(_DEFAULTS) >= _DEFAULTS_KEPT:
+                _DEFAULTS.pop(next(iter(_DEFAULTS)))
+            _DEFAULTS[key] = built
+        return _DEFAULTS[key].copy()
 
 
 def combine(base: gpd.GeoDataFrame, extra: gpd.GeoDataFrame, *, replace: bool = False,
@@ -254,9 +284,11 @@ def _holds(layers: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
     return ((layers["valid_from"] <= day) & (layers["valid_to"].isna() | (layers["valid_to"] > day))).to_numpy()
 
 
-def control_at(date, *, layers: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """The periods valid on `date`, with `uncertain` True where the date falls inside an uncertain end."""
-    layers = default_layers() if layers is None else layers
+def control_at(date, *, layers: gpd.GeoDataFrame | None = None,
+               boundaries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The periods valid on `date`, with `uncertain` True where the date falls inside an uncertain end.
+    `layers` default: the default layer over `boundaries`."""
+    layers = default_layers(boundaries=boundaries) if layers is None else layers
     day = pd.Timestamp(date).normalize()
     out = layers[_holds(layers, day)].copy()
     near_start = out["from_latest"].notna() & (out["from_latest"] >= day)
@@ -265,9 +297,11 @@ def control_at(date, *, layers: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFr
     return out
 
 
-def control_changes(*, layers: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
-    """Dates on which control changed, one row per date with a one-line description (for the slider)."""
-    layers = default_layers() if layers is None else layers
+def control_changes(*, layers: gpd.GeoDataFrame | None = None,
+                    boundaries: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Dates on which control changed, one row per date with a one-line description (for the slider).
+    `layers` default: the default layer over `boundaries`."""
+    layers = default_layers(boundaries=boundaries) if layers is None else layers
     events: dict[pd.Timestamp, list[tuple[str, str]]] = {}
     starts = set()
     for row in layers.itertuples():
@@ -287,44 +321,145 @@ def control_changes(*, layers: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["date", "description", "area_ids"])
 
 
+SEVERAL = "several: "                         # prefix of an area-level incident's several controllers
+UNKNOWN_AT_PRECISION = "unknown at this precision"
+AREA_LEVEL = "area-level"                     # control_type of an incident known only to its district/governorate
+COVERED = 0.95                                # share of an area the holding periods must cover to speak for it
+_AREA_OF = {3: "adm2", 4: "adm1"}             # geo_precision -> the level of the area the point stands for
+
+
 def controller_of(incidents: gpd.GeoDataFrame, *, layers: gpd.GeoDataFrame | None = None,
-                  date_column: str = "date_start") -> pd.DataFrame:
-    """Who controlled each incident's location on its date, vectorised.
+                  boundaries: gpd.GeoDataFrame | None = None, date_column: str = "date_start") -> pd.DataFrame:
+    """Who controlled each incident's place on its date, vectorised.
 
     Returns a frame aligned with `incidents` with `controller`, `control_type`, `area_id` and
-    `control_confidence` ("none recorded" where no period covers the place and day). Where periods
-    overlap in space, the smallest area wins (a village held by ISIS inside a Peshmerga-held district).
+    `control_confidence`. An incident located to a place (geo_precision 1-2) takes the period
+    covering its point ("none recorded" where none does); where periods overlap in space, the
+    smallest area wins (a village held by ISIS inside a Peshmerga-held district). An incident known
+    only to its district (3) or governorate (4) takes the controllers over that area in `boundaries`
+    (named by its admin2 / admin1, as `assign_admin` leaves them), never its centre point's: see
+    `_area_controllers`. `layers` default: the default layer over `boundaries`.
     """
-    layers = default_layers() if layers is None else layers
+    layers = default_layers(boundaries=boundaries) if layers is None else layers
     n = len(incidents)
     out = pd.DataFrame({"controller": np.full(n, NONE_RECORDED, dtype=object),
                         "control_type": np.full(n, "", dtype=object), "area_id": np.full(n, "", dtype=object),
                         "control_confidence": np.full(n, "", dtype=object)}, index=incidents.index)
-    if n == 0 or layers.empty:
+    if n == 0:
         return out
-    points = incidents.geometry.to_numpy()
+    from geo.boundaries import precision_of
+    precision = precision_of(incidents)
+    values = {c: out[c].to_numpy(copy=True) for c in out.columns}
+    area_rows = np.flatnonzero(precision >= 3)
+    if len(area_rows):
+        _area_controllers(incidents, area_rows, precision, layers, boundaries, date_column, values)
+    if not layers.empty:
+        _point_controllers(incidents, np.flatnonzero(precision <= 2), layers, date_column, values)
+    for col, v in values.items():
+        out[col] = v
+    return out
+
+
+def _point_controllers(incidents, rows: np.ndarray, layers, date_column: str, values: dict) -> None:
+    """The period covering each row's point on its date (smallest area first), into `values`."""
+    if not len(rows):
+        return
+    points = incidents.geometry.to_numpy()[rows]
     tree = shapely.STRtree(layers.geometry.to_numpy())
     pt_idx, poly_idx = tree.query(points, predicate="within")
     if len(pt_idx) == 0:
-        return out
-    days = incidents[date_column].to_numpy("datetime64[ns]")[pt_idx]
+        return
+    days = incidents[date_column].to_numpy("datetime64[ns]")[rows][pt_idx]
     start = layers["valid_from"].to_numpy("datetime64[ns]")[poly_idx]
     end = _open_end(layers["valid_to"])[poly_idx]
     ok = (start <= days) & (days < end)
     pt_idx, poly_idx = pt_idx[ok], poly_idx[ok]
     if len(pt_idx) == 0:
-        return out
+        return
     area = layers.to_crs(_METRIC).area.to_numpy()[poly_idx]
     order = np.lexsort((area, pt_idx))  # by point, then smallest area first
     pt_idx, poly_idx = pt_idx[order], poly_idx[order]
     first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
-    pt_idx, poly_idx = pt_idx[first], poly_idx[first]
+    pt_idx, poly_idx = rows[pt_idx[first]], poly_idx[first]
     for col, src in (("controller", "controller"), ("control_type", "control_type"), ("area_id", "area_id"),
                      ("control_confidence", "confidence")):
-        values = out[col].to_numpy(copy=True)
-        values[pt_idx] = layers[src].to_numpy()[poly_idx]
-        out[col] = values
-    return out
+        values[col][pt_idx] = layers[src].to_numpy()[poly_idx]
+
+
+def _area(b: gpd.GeoDataFrame, level: str, admin1: str, name: str) -> gpd.GeoDataFrame:
+    """The polygons of unit `name` of `level` (under governorate `admin1`); where the set has no
+    polygon of that level at all (a one-level file), the finer units that name it as their parent."""
+    from geo.boundaries import ADMIN_COLUMNS
+    own = b["admin1"].astype(object).where(b["admin1"].notna(), "").astype(str).str.strip() == admin1
+    column = b[ADMIN_COLUMNS[int(level[-1]) - 1]]
+    named = column.astype(object).where(column.notna(), "").astype(str).str.strip() == name
+    if (b["level"] == level).any():
+        return b[(b["level"] == level) & named & own]
+    finer = b[named & own & (b["level"] > level)]
+    return finer[finer["level"] == finer["level"].min()] if not finer.empty else finer
+
+
+def _area_controllers(incidents, rows: np.ndarray, precision: np.ndarray, layers, boundaries,
+                      date_column: str, values: dict) -> None:
+    """Controllers of area-level rows, grouped by (area, set of periods holding on the day).
+
+    The area is the row's district (precision 3, its admin2) or governorate (4, admin1) polygon in
+    `boundaries`. On the row's day, the periods overlapping the area (more than touching it) are
+    the candidates; their distinct controllers, plus "none recorded" when together they cover less
+    than `COVERED` of the area, make the answer: one name alone is that controller; several give
+    "several: A; B" (sorted); none, or an area not found in `boundaries`, "unknown at this
+    precision". control_type is "area-level", area_id lists the periods' areas, confidence is the
+    lowest among them. Cost: one overlay per area, one boolean matrix per (area, distinct day).
+    """
+    from geo import boundaries as bounds
+    b = bounds.resolve(boundaries)
+    values["controller"][rows] = UNKNOWN_AT_PRECISION
+    values["control_type"][rows] = AREA_LEVEL
+    level = np.array([_AREA_OF[p] for p in precision[rows]], dtype=object)
+    a1 = bounds._text(incidents["admin1"]).to_numpy(object)[rows] if "admin1" in incidents else np.full(len(rows), "")
+    a2 = bounds._text(incidents["admin2"]).to_numpy(object)[rows] if "admin2" in incidents else np.full(len(rows), "")
+    name = np.where(level == "adm2", a2, a1)
+    keys = pd.MultiIndex.from_arrays([level, a1, name])
+    codes, uniques = pd.factorize(keys)
+    days_all = incidents[date_column].to_numpy("datetime64[ns]")[rows]
+    metric = layers.to_crs(_METRIC).geometry.to_numpy() if not layers.empty else np.array([], dtype=object)
+    start = layers["valid_from"].to_numpy("datetime64[ns]") if not layers.empty else np.array([], "datetime64[ns]")
+    end = _open_end(layers["valid_to"]) if not layers.empty else np.array([], "datetime64[ns]")
+    rank = {"low": 0, "medium": 1, "high": 2}
+    for k, (lv, parent, unit_name) in enumerate(uniques):
+        if not unit_name:
+            continue
+        polys = _area(b, lv, parent, unit_name)
+        if polys.empty or layers.empty:
+            continue
+        outline = shapely.union_all(polys.to_crs(_METRIC).geometry.to_numpy())
+        whole = outline.area
+        if whole <= 0:
+            continue
+        parts = shapely.intersection(metric, outline)
+        cand = np.flatnonzero(shapely.area(parts) > 1e-3 * whole)   # overlapping, not just touching
+        mine = np.flatnonzero(codes == k)
+        if not len(cand):
+            continue
+        days, inverse = np.unique(days_all[mine], return_inverse=True)
+        holds = (start[cand][None, :] <= days[:, None]) & (days[:, None] < end[cand][None, :])
+        combos, combo_of_day = np.unique(holds, axis=0, return_inverse=True)
+        labels = []
+        for combo in combos:
+            held = cand[combo]
+            if not len(held):
+                labels.append((UNKNOWN_AT_PRECISION, AREA_LEVEL, "", ""))
+                continue
+            names = sorted(set(layers["controller"].to_numpy()[held]))
+            if shapely.union_all(parts[held]).area < COVERED * whole:
+                names.append(NONE_RECORDED)
+            text = names[0] if len(names) == 1 else SEVERAL + "; ".join(names)
+            confidence = min(layers["confidence"].to_numpy()[held], key=lambda c: rank.get(c, 0))
+            labels.append((text, AREA_LEVEL, "; ".join(sorted(set(layers["area_id"].to_numpy()[held]))), confidence))
+        per_row = np.asarray(combo_of_day).reshape(-1)[inverse]
+        target = rows[mine]
+        for j, col in enumerate(("controller", "control_type", "area_id", "control_confidence")):
+            values[col][target] = np.array([lab[j] for lab in labels], dtype=object)[per_row]
 
 
 def to_geojson(layers: gpd.GeoDataFrame) -> str:
@@ -343,3 +478,20 @@ def to_geojson(layers: gpd.GeoDataFrame) -> str:
             props[col] = value
         features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(row.geometry)})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def export_geojson(areas: gpd.GeoDataFrame) -> bytes:
+    """The download of the control periods a view shows: GeoJSON bytes in EPSG:4326 (RFC 7946).
+
+    An empty or foreign frame is an ExportError, as for the incident exports, rather than an empty file.
+    """
+    if not isinstance(areas, gpd.GeoDataFrame):
+        raise ExportError(f"expected the control areas, got {type(areas).__name__}")
+    missing = [c for c in COLUMNS if c not in areas.columns]
+    if missing:
+        raise ExportError("not a control-areas frame: missing column(s) " + ", ".join(missing))
+    if len(areas) == 0:
+        raise ExportError("no control areas recorded in the window: nothing to export")
+    if areas.crs is not None and areas.crs != "EPSG:4326":
+        areas = areas.to_crs("EPSG:4326")
+    return to_geojson(areas).encode("utf-8", "replace")

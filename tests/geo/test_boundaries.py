@@ -402,27 +402,72 @@ def test_assign_admin_takes_the_finest_polygon_and_keeps_values_outside():
     assert out[["admin1", "admin2", "admin3"]].fillna("-").values.tolist() == [
         ["G", "D1", "S"], ["G", "D1", "kept: same district"], ["G", "D2", "-"],
         ["Old gov", "Old district", "Old sub"], ["G", "D1", "y"]]
-    assert out.attrs == {"admin_assigned": 3, "admin_outside": 1, "admin_no_point": 1}
+    assert out.attrs == {"admin_assigned": 3, "admin_outside": 1, "admin_no_point": 1, "admin_capped": 0}
     assert list(out.columns) == list(given.columns) and out["admin3"].dtype == given["admin3"].dtype
     assert given["admin1"].iloc[0] == "x"   # the input is not modified
 
 
-def test_official_boundaries_replace_the_built_in_ones_everywhere(approx, gazetteer):
+def test_boundaries_are_values_passed_in_never_a_set_in_force(approx, gazetteer):
+    """Issue 10: a user's boundaries were a module global, so one upload changed every user's map."""
+    assert not any(hasattr(b, name) for name in ("use_boundaries", "current_boundaries", "current_key", "_official"))
     hawija = _points([_town(gazetteer, "Hawija")])
-    try:
-        assert b.current_boundaries()["approximate"].all()
-        assert b.assign_admin(hawija)["admin2"].iloc[0] == "Hawija"
-        official = _official().assign(geometry=shapely.box(43, 35, 45, 36))
-        b.use_boundaries(official)
-        assert not b.current_boundaries()["approximate"].any()
-        assert b.assign_admin(hawija)["admin1"].iloc[0] == "G"
-        with pytest.raises(b.BoundaryError, match="missing column"):
-            b.use_boundaries(official.drop(columns="level"))
-        with pytest.raises(b.BoundaryError, match="polygons"):
-            b.use_boundaries(official.assign(geometry=shapely.Point(43, 35)))
-    finally:
-        b.use_boundaries(None)
-    assert b.current_boundaries()["approximate"].all()
+    official = _official().assign(geometry=shapely.box(43, 35, 45, 36))
+    assert b.assign_admin(hawija, boundaries=official)["admin1"].iloc[0] == "G"
+    assert b.assign_admin(hawija)["admin2"].iloc[0] == "Hawija"     # the default is untouched by the call above
+    assert b.fingerprint(None) == "approximate"
+    assert b.fingerprint(official).startswith("official:") and b.fingerprint(official) == b.fingerprint(official.copy())
+    assert b.fingerprint(official) != b.fingerprint(_official())
+    with pytest.raises(b.BoundaryError, match="missing column"):
+        b.assign_admin(hawija, boundaries=official.drop(columns="level"))
+    with pytest.raises(b.BoundaryError, match="polygons"):
+        b.assign_admin(hawija, boundaries=official.assign(geometry=shapely.Point(43, 35)))
+
+
+def test_incidents_carry_only_the_levels_their_precision_supports():
+    """Issue 10: a governorate-level row took 'Daquq / Rashad' from its centre point."""
+    given = _points([(2, 0.5)] * 4 + [(0.05, 0.5), (2, 10)])
+    given["geo_precision"] = [1, 2, 3, 4, 2, 4]
+    given["admin1"], given["admin2"], given["admin3"] = "src1", "src2", "src3"
+    out = b.assign_admin(given, boundaries=_official())   # S is 1 degree (~110 km) wide: room for a 25 km circle
+    assert out[["admin1", "admin2", "admin3"]].fillna("-").values.tolist() == [
+        ["G", "D1", "S"],          # 1 exact: every level
+        ["G", "D1", "S"],          # 2 near, 25 km circle wholly inside S (its centre is ~55 km from any edge)
+        ["G", "D1", "-"],          # 3 district: no sub-district
+        ["G", "-", "-"],           # 4 governorate: the governorate only
+        ["G", "D1", "-"],          # 2 near, 5.5 km from S's edge: the circle crosses it, no sub-district
+        ["src1", "-", "-"]]        # outside every polygon: its own values, still capped to its precision
+    assert out.attrs["admin_capped"] == 4
+
+
+def test_governorate_level_row_in_rashad_gets_no_district(approx, gazetteer):
+    lat, lon = _town(gazetteer, "Rashad")
+    row = _points([(lat, lon), (lat, lon)])
+    row["geo_precision"] = [1, 4]
+    out = b.assign_admin(row, boundaries=approx)
+    assert out["admin3"].iloc[0] == "Rashad" and out["admin2"].iloc[0] == "Daquq"
+    assert out["admin1"].iloc[1] == "Kirkuk" and pd.isna(out["admin2"].iloc[1]) and pd.isna(out["admin3"].iloc[1])
+
+
+def test_a_file_of_one_level_is_completed_and_labelled(shared, approx, gazetteer):
+    """Issue 10: COD-AB's adm2 file alone broke the page for every user."""
+    adm2 = b.read_boundaries(shared / "real" / COD[2])
+    full = b.complete_levels(adm2)
+    counts = full["level"].value_counts().to_dict()
+    assert counts["adm2"] == 101 and counts["adm1"] == 18 and counts["adm3"] >= 4
+    assert full.attrs["filled_from"] == {"adm1": "merged from adm2", "adm3": "built-in approximate, clipped to adm2"}
+    gov = full[full["level"] == "adm1"].set_index("name_en")
+    assert not gov["approximate"].any() and gov.loc["Kirkuk", "pcode"] == "IQG13"
+    merged = shapely.union_all(adm2[adm2["admin1"] == "Kirkuk"].geometry.values)
+    assert gov.loc["Kirkuk"].geometry.symmetric_difference(merged).area < 1e-9
+    subs = full[full["level"] == "adm3"]
+    assert subs["approximate"].all() and subs["source"].str.contains("built-in approximate").all()
+    hawija = adm2.set_index("name_en").loc["Hawija"].geometry
+    for geom in subs[subs["admin2"] == "Hawija"].geometry:
+        assert geom.difference(hawija).area < 1e-9       # clipped: never outside the file's own district
+    town = _points([_town(gazetteer, "Zab")])
+    got = b.assign_admin(town, boundaries=full)
+    assert got[["admin1", "admin2", "admin3"]].values.tolist() == [["Kirkuk", "Hawija", "Zab"]]
+    assert b.assign_admin(town, boundaries=adm2)["admin2"].iloc[0] == "Hawija"   # works without completing too
 
 
 def test_assign_admin_agrees_with_a_point_by_point_check(approx):

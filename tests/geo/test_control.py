@@ -1,6 +1,7 @@
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -148,20 +149,108 @@ def test_not_geojson_and_points_are_refused(tmp_path):
         control.read_control(_write(tmp_path, [point]))
 
 
-def test_default_layers_follow_official_boundaries(shared):
+def test_default_layers_follow_the_boundaries_passed_and_nobody_elses(shared, layers):
     from geo import boundaries
     real = shared / "real"
     official = boundaries.read_boundaries(*[real / f"irq_admbnda_adm{i}_cso_20190603.geojson" for i in (1, 2, 3)])
-    boundaries.use_boundaries(official)
-    try:
-        layers = control.default_layers()
-        pocket = layers[layers["area_id"] == "hawija-centre"].geometry.iloc[0]
-        built_in = control.build_default(boundaries=boundaries.approximate_boundaries())
-        assert not pocket.equals(built_in[built_in["area_id"] == "hawija-centre"].geometry.iloc[0])
-        assert _controller(HAWIJA, "2015-06-01")["controller"] == "ISIS"
-        assert _controller(KIRKUK, "2018-06-01")["controller"] == "Iraqi federal government"
-    finally:
-        boundaries.use_boundaries(None)
+    mine = control.default_layers(boundaries=official)
+    pocket = mine[mine["area_id"] == "hawija-centre"].geometry.iloc[0]
+    assert not pocket.equals(layers[layers["area_id"] == "hawija-centre"].geometry.iloc[0])
+    hawija = boundaries.assign_admin(_incidents([(HAWIJA, "2015-06-01")]), boundaries=official)
+    assert control.controller_of(hawija, boundaries=official).iloc[0]["controller"] == "ISIS"
+    # another session, holding no boundaries of its own, still gets the built-in layer
+    assert control.default_layers().geometry.geom_equals(layers.geometry).all()
+    assert _controller(KIRKUK, "2018-06-01")["controller"] == "Iraqi federal government"
+
+
+def test_a_boundary_file_of_one_level_still_gives_the_default_layer(shared, layers):
+    """Issue 10: COD-AB's adm2 file alone made the default layer unbuildable and broke every page."""
+    from geo import boundaries
+    adm2 = boundaries.read_boundaries(shared / "real" / "irq_admbnda_adm2_cso_20190603.geojson")
+    for given in (adm2, boundaries.complete_levels(adm2)):
+        mine = control.build_default(boundaries=given)
+        assert set(mine["area_id"]) == set(layers["area_id"])
+        borrowed = mine[mine["notes"].str.contains("built-in approximate adm3:Zab")]
+        assert set(borrowed["area_id"]) == ({"zab"} if given is adm2 else set())
+        got = control.controller_of(boundaries.assign_admin(_incidents([(HAWIJA, "2015-06-01")]), boundaries=given),
+                                    boundaries=given)
+        assert got.iloc[0]["controller"] == "ISIS"
+
+
+def test_a_missing_gazetteer_place_names_the_spec_file_not_its_folder(tmp_path):
+    spec = tmp_path / "periods.json"
+    spec.write_text(json.dumps({"areas": {"x": {"around": ["Nowhere-at-all-xyz"], "km": 5}}, "periods": []}),
+                    encoding="utf-8")
+    with pytest.raises(control.ControlError) as err:
+        control.build_default(spec=spec)
+    assert str(err.value).startswith("periods.json: ") and str(tmp_path) not in str(err.value)
+
+
+# --- incidents known only to their district or governorate (issue 10) ------------------------------------
+
+def _located(points_dates_precisions):
+    from geo import boundaries
+    frame = rows([{"source_id": str(i), "lat": lat, "lon": lon, "date_start": d, "geo_precision": p}
+                  for i, ((lat, lon), d, p) in enumerate(points_dates_precisions)])
+    return boundaries.assign_admin(frame)
+
+
+def test_area_level_incidents_take_the_controllers_over_their_area_not_their_point(layers):
+    rashad = (35.0443, 44.0597)
+    got = control.controller_of(_located([
+        (rashad, "2006-06-01", 1),      # the point: inside the insurgents' rural area
+        (rashad, "2006-06-01", 4),      # the governorate: insurgents in part, nothing recorded elsewhere
+        (HAWIJA, "2015-06-01", 3),      # Hawija district in 2015: ISIS held all of it
+        (KIRKUK, "2015-06-01", 4),      # the governorate in 2015: ISIS and the KRG
+        (HAWIJA, "2003-02-01", 3),      # before any recorded period
+    ]), layers=layers)
+    assert got["controller"].iloc[0].startswith("Insurgent groups") and got["control_type"].iloc[0] != "area-level"
+    assert got["controller"].iloc[1] == ("several: Insurgent groups (JRTN, Islamic Army, Ansar al-Sunna); "
+                                         + control.NONE_RECORDED)
+    assert got["controller"].iloc[2] == "ISIS" and got["control_type"].iloc[2] == control.AREA_LEVEL
+    assert set(got["area_id"].iloc[2].split("; ")) >= {"hawija-centre", "zab", "riyadh", "abbasi"}
+    assert got["controller"].iloc[3].startswith("several: ") and {"ISIS", "Kurdistan Regional Government / Peshmerga"} \
+        <= set(got["controller"].iloc[3].removeprefix("several: ").split("; "))
+    assert got["controller"].iloc[4] == control.UNKNOWN_AT_PRECISION
+    assert (got["control_type"].iloc[1:] == control.AREA_LEVEL).all()
+
+
+def test_an_area_level_row_without_its_area_is_unknown_at_this_precision(layers):
+    frame = _located([(KIRKUK, "2015-06-01", 3)])
+    frame["admin2"] = "Nowhere"
+    assert control.controller_of(frame, layers=layers)["controller"].iloc[0] == control.UNKNOWN_AT_PRECISION
+
+
+def test_area_level_join_agrees_with_a_row_by_row_check(layers):
+    """The grouped, vectorised join against a plain loop over rows, periods and polygons."""
+    from geo import boundaries
+    rng = np.random.default_rng(3)
+    n = 300
+    lat, lon = rng.uniform(34.9, 35.9, n), rng.uniform(43.4, 44.7, n)
+    days = pd.Timestamp("2003-01-01") + pd.to_timedelta(rng.integers(0, 7600, n), "D")
+    frame = _located([((la, lo), d, p) for la, lo, d, p in zip(lat, lon, days, rng.choice([3, 4], n))])
+    got = control.controller_of(frame, layers=layers)
+    approx = boundaries.approximate_boundaries().to_crs("EPSG:32638")
+    metric = layers.to_crs("EPSG:32638")
+    for i in range(n):
+        row = frame.iloc[i]
+        level, name = ("adm2", row["admin2"]) if row["geo_precision"] == 3 else ("adm1", row["admin1"])
+        unit = approx[(approx["level"] == level) & (approx["name_en"] == name)]
+        if unit.empty:
+            assert got["controller"].iloc[i] == control.UNKNOWN_AT_PRECISION
+            continue
+        area = unit.geometry.iloc[0]
+        held = [k for k in range(len(layers))
+                if metric.geometry.iloc[k].intersection(area).area > 1e-3 * area.area
+                and layers["valid_from"].iloc[k] <= row["date_start"]
+                and (pd.isna(layers["valid_to"].iloc[k]) or row["date_start"] < layers["valid_to"].iloc[k])]
+        names = sorted({layers["controller"].iloc[k] for k in held})
+        if held and shapely.union_all([metric.geometry.iloc[k].intersection(area) for k in held]).area \
+                < control.COVERED * area.area:
+            names.append(control.NONE_RECORDED)
+        expected = (control.UNKNOWN_AT_PRECISION if not names else names[0] if len(names) == 1
+                    else "several: " + "; ".join(names))
+        assert got["controller"].iloc[i] == expected, (i, row["date_start"], name)
 
 
 # --- hostile control files (issue 9): opened through events.vector ----------------------------------------
@@ -188,3 +277,22 @@ def test_ten_thousand_properties_are_refused(tmp_path):
     wide = _feature(**{f"p{i}": i for i in range(10_000)})
     with pytest.raises(control.ControlError, match="more than 1,000 distinct properties"):
         control.read_control(_write(tmp_path, [wide]))
+
+
+def test_control_areas_export_as_geojson():
+    import json
+
+    import shapely.geometry
+
+    from events.exports import ExportError
+    areas = control.control_at("2015-01-01")
+    doc = json.loads(control.export_geojson(areas), parse_constant=lambda c: pytest.fail(c))
+    assert sorted(f["properties"]["area_id"] for f in doc["features"]) == sorted(areas["area_id"])
+    assert all(isinstance(f["properties"]["sources"], list) for f in doc["features"])
+    with pytest.raises(ExportError, match="no control areas"):
+        control.export_geojson(areas.iloc[0:0])
+    with pytest.raises(ExportError, match="missing column.*controller"):
+        control.export_geojson(areas.drop(columns=["controller"]))
+    metric = json.loads(control.export_geojson(areas.to_crs("EPSG:32638")))
+    lon, lat = shapely.geometry.shape(metric["features"][0]["geometry"]).representative_point().coords[0]
+    assert 42 < lon < 47 and 33 < lat < 37

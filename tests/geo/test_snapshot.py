@@ -128,3 +128,17 @@ def test_pdf_briefing_has_one_page_per_date_and_none_blank(incidents, tmp_path):
     for day in ("15 June 2014", "08 August 2014", "16 October 2017", "01 June 2021"):
         assert day in text
     assert text.count("data version test.1") == 4
+
+
+def test_the_page_draws_the_boundaries_it_is_given_and_the_default_otherwise(incidents):
+    """Issue 10: exports drew the boundaries "in force" (a module global), not the caller's."""
+    import geopandas as gpd
+    import shapely
+    mine = boundaries.approximate_boundaries()
+    mine = gpd.GeoDataFrame(mine.head(1).assign(approximate=False, geometry=[shapely.box(43.98765, 35.1, 44.2, 35.3)]),
+                            crs=boundaries.CRS)
+    view = snapshot.view_for(date="2017-10-16", trail_days=365)
+    page = snapshot.snapshot_page(incidents, view, data_version="t", boundaries=mine)
+    assert "43.98765" in page and "(official)" in page
+    default = snapshot.snapshot_page(incidents, view, data_version="t")
+    assert "43.98765" not in default and "(approximate)" in default
