@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import logging
 import math
 import re
@@ -19,19 +20,18 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from events import exports, model, query, store
-from events.importers import ImportFailure
+from events import exports, model, query, sources, store, view
+from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
 TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
 SPEEDS = {"slow (2 s)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
-SOURCES = ["auto", "acled", "ucdp", "gtd", "table", "features"]
 
 st.set_page_config(page_title="Kirkuk incident atlas", page_icon="🗺️", layout="wide")
 LOG = logging.getLogger("atlas")
 _prefix = st.get_option("server.baseUrlPath").strip("/")
-assets.use_local(f"/{_prefix}/app/static/vendor" if _prefix else "/app/static/vendor")
+ASSETS = f"/{_prefix}{assets.URL}" if _prefix else assets.URL  # the map's local libraries, declared per map
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&\"'])")
 
 
@@ -63,29 +63,30 @@ def failed(what: str, exc: BaseException) -> str:
 # Data (cached; keyed by the data version and the boundaries in force)
 # ----------------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner="Opening the incident store…")
-def open_store() -> str:
-    return str(store.open_store(store.DEFAULT_PATH))
+def open_store(path: str) -> str:
+    """The store at `path`, created and its curated rows brought up to date once per server."""
+    return str(store.open_store(path))
 
 
-@st.cache_resource(show_spinner="Loading incidents…", max_entries=1)
-def load_view_data(path: str, version: str, bounds_key: str) -> pd.DataFrame:
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
+def load_view_data(path: str, version: str, bounds_key: str, _boundaries=None) -> pd.DataFrame:
     """Incidents with admin areas from the boundaries in use and who controlled each place then.
 
     A resource, not cache_data: the frame is only read, so every rerun shares one copy (cache_data
     would copy it on each rerun, which at a million rows costs seconds and gigabytes)."""
-    frame = boundaries.assign_admin(store.load(path))
-    return frame.join(control.controller_of(frame))
+    frame = boundaries.assign_admin(store.load(path), boundaries=_boundaries)
+    return frame.join(control.controller_of(frame, boundaries=_boundaries))
 
 
 @st.cache_resource(show_spinner="Indexing the text for search…", max_entries=1)
-def search_index(path: str, version: str, bounds_key: str) -> pd.Series:
+def search_index(path: str, version: str, bounds_key: str, _boundaries=None) -> pd.Series:
     """The folded search text of every incident, built the first time someone searches."""
-    return query.search_text(load_view_data(path, version, bounds_key))
+    return query.search_text(load_view_data(path, version, bounds_key, _boundaries))
 
 
 @st.cache_data(show_spinner=False)
-def control_changes(bounds_key: str) -> pd.DataFrame:
-    return control.control_changes()
+def control_changes(bounds_key: str, _boundaries=None) -> pd.DataFrame:
+    return control.control_changes(boundaries=_boundaries)
 
 
 @st.cache_data(show_spinner=False)
@@ -111,15 +112,20 @@ def _stamp(path: str) -> tuple:
 
 
 try:
-    STORE = open_store()
+    STORE = open_store(str(store.DEFAULT_PATH))
     FACTS = store_facts(STORE, _stamp(STORE))
-except store.StoreError as exc:
+except AtlasError as exc:
     st.error("The incident store cannot be opened: " + plain(exc))
     st.stop()
-BOUNDS = boundaries.current_key()
-DATA = load_view_data(STORE, FACTS["data_version"], BOUNDS)
-CHANGES = control_changes(BOUNDS)
-LAYERS = control.default_layers() if "control_layers" not in st.session_state else st.session_state.control_layers
+BOUNDARIES = st.session_state.get("boundaries")   # this session's official boundaries; None: the built-in set
+BOUNDS = boundaries.fingerprint(BOUNDARIES)
+DATA = load_view_data(STORE, FACTS["data_version"], BOUNDS, BOUNDARIES)
+LAYERS = st.session_state.get("control_layers")   # this session's control areas, if it loaded any
+if LAYERS is None:
+    LAYERS = control.default_layers(boundaries=BOUNDARIES)
+    CHANGES = control_changes(BOUNDS, BOUNDARIES)
+else:
+    CHANGES = control.control_changes(layers=LAYERS)  # the jumps follow the areas this user loaded
 
 
 # ----------------------------------------------------------------------------------------------
@@ -156,9 +162,24 @@ def jump() -> None:
         st.session_state.window = (_clamp(day - half), _clamp(day + half))
 
 
+def link_dates(name: str) -> list[dt.date]:
+    """The dates of a shared link's parameter inside the atlas's period ([] when absent or not dates).
+
+    Read here because Streamlit's bound slider ignores a link value equal to the slider's own ends
+    (a window of the whole period, or "as of 2003-01-01")"""
+    try:
+        days = [dt.date.fromisoformat(str(v)[:10]) for v in st.query_params.get_all(name)]
+    except ValueError:
+        return []
+    return days if all(FIRST <= d <= LAST for d in days) else []
+
+
 st.session_state.setdefault("mode", "window")
-st.session_state.setdefault("window", (dt.date(2013, 1, 1), dt.date(2018, 12, 31)))
-st.session_state.setdefault("asof", dt.date(2014, 6, 15))
+linked = link_dates("window")
+st.session_state.setdefault("window", tuple(sorted(linked)) if len(linked) == 2
+                            else (dt.date(2013, 1, 1), dt.date(2018, 12, 31)))
+linked = link_dates("asof")
+st.session_state.setdefault("asof", linked[0] if len(linked) == 1 else dt.date(2014, 6, 15))
 st.session_state.setdefault("playing", False)
 if months := st.session_state.pop("pending_step", None):
     step(months)
@@ -195,9 +216,8 @@ with st.sidebar:
     heat = st.toggle("Heat map instead of points", value=False, key="heat", bind="query-params")
 
     with st.expander("Import incidents (ACLED, UCDP, GTD, CSV, GeoJSON)"):
-        upload = st.file_uploader("File", type=["csv", "txt", "xlsx", "geojson", "json", "gpkg", "kml"],
-                                  key="upload")
-        kind = st.selectbox("What it is", SOURCES, key="upload_kind", help="auto: detected from the header")
+        upload = st.file_uploader("File", type=sources.suffixes(), key="upload")
+        kind = st.selectbox("What it is", sources.choices(), key="upload_kind", help="auto: detected from the header")
         if st.button("Import", disabled=upload is None, key="do_import"):
             st.session_state.import_result = None
             with tempfile.TemporaryDirectory() as tmp:
@@ -209,7 +229,7 @@ with st.sidebar:
                                                 notify=lambda message: bar.progress(0.5, text=message))
                     bar.progress(1.0, text="Done")
                     st.session_state.import_result = summary
-                except (ImportFailure, store.StoreError, OSError, ValueError) as exc:
+                except (AtlasError, OSError, ValueError) as exc:
                     st.session_state.import_result = str(exc)
                 except Exception as exc:  # the user's page never shows a traceback
                     st.session_state.import_result = failed("The import", exc)
@@ -232,15 +252,18 @@ with st.sidebar:
         if bfile is not None and st.button("Use these boundaries", key="use_bounds"):
             with tempfile.TemporaryDirectory() as tmp:
                 try:
-                    boundaries.use_boundaries(boundaries.read_boundaries(saved_upload(bfile, tmp)))
+                    mine = boundaries.complete_levels(boundaries.read_boundaries(saved_upload(bfile, tmp)))
+                    control.default_layers(boundaries=mine)   # built now: a failure is this message only
+                    st.session_state.boundaries = mine
                     st.session_state.pop("control_layers", None)
                     st.rerun()
-                except (boundaries.BoundaryError, control.ControlError, OSError, ValueError) as exc:
+                except (AtlasError, OSError, ValueError) as exc:
                     st.error(plain(exc))
                 except Exception as exc:  # noqa: BLE001 (st.rerun's own exception is not an Exception)
                     st.error(failed("Loading the boundaries", exc))
-        if BOUNDS != "approximate" and st.button("Back to the built-in approximate boundaries", key="reset_bounds"):
-            boundaries.use_boundaries(None)
+        if BOUNDARIES is not None and st.button("Back to the built-in approximate boundaries", key="reset_bounds"):
+            st.session_state.pop("boundaries", None)
+            st.session_state.pop("control_layers", None)
             st.rerun()
         cfile = st.file_uploader("Control areas (GeoJSON, one feature per period)", type=["geojson", "json"],
                                  key="control_upload")
@@ -250,11 +273,11 @@ with st.sidebar:
             with tempfile.TemporaryDirectory() as tmp:
                 try:
                     mine = control.read_control(saved_upload(cfile, tmp))
-                    st.session_state.control_layers = control.combine(control.default_layers(), mine,
+                    st.session_state.control_layers = control.combine(control.default_layers(boundaries=BOUNDARIES), mine,
                                                                       replace=how.startswith("replace"),
                                                                       file=cfile.name)
                     st.rerun()
-                except (control.ControlError, OSError, ValueError) as exc:
+                except (AtlasError, OSError, ValueError) as exc:
                     st.error(plain(exc))
                 except Exception as exc:  # noqa: BLE001
                     st.error(failed("Loading the control areas", exc))
@@ -308,23 +331,62 @@ def player() -> None:
 
 
 player()
+# The view on screen, as one value: what the link, the selection and every export are made of.
+V = view.View(mode=mode, window=(start, end) if mode == "window" else st.session_state.window,
+              asof=end if mode == "as of" else st.session_state.asof, trail_days=TRAILS[trail] if trail else 90,
+              event_types=tuple(types), sub_event_types=tuple(sub_types), actors=tuple(actors),
+              districts=tuple(districts), sub_districts=tuple(sub_districts), controllers=tuple(controllers),
+              min_killed=int(min_killed or 0), text=text or "", datasets=tuple(datasets), show_control=show_control,
+              heat=heat, selected=st.session_state.get("selected"))
 ON = end  # the date whose areas of control are drawn
-label = (f"{start:%d %b %Y} – {end:%d %b %Y}" if mode == "window"
-         else f"As of {end:%d %b %Y} ({trail})")
+label = V.label()
 
 
 # ----------------------------------------------------------------------------------------------
 # Selection
 # ----------------------------------------------------------------------------------------------
-keep = query.mask(DATA, start=start, end=end, event_types=types, sub_event_types=sub_types, actors=None,
-                  admin2=districts, admin3=sub_districts, min_killed=min_killed or None, text=text,
-                  datasets=datasets, search=search_index(STORE, FACTS["data_version"], BOUNDS) if text else None)
-if actors:
-    keep &= DATA["actor1"].isin(actors) | DATA["actor2"].isin(actors)
-if controllers:
-    keep &= DATA["controller"].isin(controllers)
-VIEW = DATA[keep.to_numpy()]
+SEARCH = search_index(STORE, FACTS["data_version"], BOUNDS, BOUNDARIES) if text else None
+VIEW = view.select(DATA, V, search=SEARCH)          # the map, counts, table and every export
+TIMELINE = view.timeline(DATA, V, search=SEARCH)    # the chart: the same filters at every date
 AREAS = control.control_at(ON, layers=LAYERS) if show_control else LAYERS.iloc[0:0]
+TABLE_MAX = 2_000  # the table lists the most recent incidents; exports carry the whole selection
+
+
+def incident_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table's rows: the most recent TABLE_MAX incidents, dates and tolls as text."""
+    listed = frame.nlargest(TABLE_MAX, "date_start") if len(frame) > TABLE_MAX else frame
+    table = listed.assign(date=[mapview.date_label(a, b, p) for a, b, p in
+                                zip(listed["date_start"], listed["date_end"], listed["date_precision"])],
+                          killed=[mapview.killed_text(a, b, c) for a, b, c in
+                                  zip(listed["killed_low"], listed["killed_best"], listed["killed_high"])])
+    return table[["incident_id", "date", "place", "place_ar", "admin2", "event_type", "sub_event_type", "actor1",
+                  "actor2", "killed", "wounded", "controller", "source_dataset"]].reset_index(drop=True)
+
+
+def take_clicks(table: pd.DataFrame) -> None:
+    """Apply the last click on the map and the last table pick. Their widget state arrives with this
+    run, so applying it before anything is drawn lets the map highlight and the details panel show
+    the new choice at once."""
+    props = ((st.session_state.get("map") or {}).get("last_active_drawing") or {}).get("properties") or {}
+    click = props.get("id") or props.get("cell")
+    if click and click != st.session_state.get("clicked"):
+        st.session_state.clicked = click
+        if props.get("kind") == "incident":
+            st.session_state.selected, st.session_state.cluster = props["id"], None
+        elif props.get("kind") == "cluster":
+            st.session_state.cluster = {"cell": props["cell"], "zoom": props["z"], "cell_px": props.get("px", 22)}
+    pick = st.session_state.get("cluster_pick")  # an incident chosen in the list of a clicked circle
+    if pick and pick != st.session_state.get("cluster_taken"):
+        st.session_state.cluster_taken = st.session_state.selected = pick
+    rows = ((st.session_state.get("table") or {}).get("selection") or {}).get("rows") or []
+    if rows and rows[0] < len(table) and table.loc[rows[0], "incident_id"] != st.session_state.get("table_pick"):
+        st.session_state.table_pick = st.session_state.selected = table.loc[rows[0], "incident_id"]
+
+
+TABLE = incident_table(VIEW)
+st.session_state.setdefault("selected", st.query_params.get("sel"))
+take_clicks(TABLE)
+V = view.with_changes(V, selected=st.session_state.get("selected"))
 
 st.markdown(f"### {label}")
 
@@ -357,7 +419,7 @@ v0 = st.session_state.view0
 for note in st.session_state.pop("link_notes", []):
     st.caption(plain(note))
 ZOOM = int((st.session_state.get("map") or {}).get("zoom") or v0["z"])  # the map's zoom after the last move
-base = mapview.build_map(boundaries=boundaries.current_boundaries(), places=label_places(),
+base = mapview.build_map(boundaries=boundaries.resolve(BOUNDARIES), places=label_places(), assets_url=ASSETS,
                          center=(v0["lat"], v0["lon"]), zoom=v0["z"])
 left, right = st.columns([3, 1.25])
 with left:
@@ -365,21 +427,12 @@ with left:
                     feature_group_to_add=[mapview.control_layer(AREAS),
                                           mapview.incident_layer(
                                               mapview.in_view(VIEW, (st.session_state.get("map") or {}).get("bounds")),
-                                              heat=heat, zoom=ZOOM)],
+                                              heat=heat, zoom=ZOOM, selected=V.selected, assets_url=ASSETS)],
                     returned_objects=["last_active_drawing", "center", "zoom", "bounds"])
     if out and out.get("center") and out.get("zoom"):
         st.query_params["lat"] = f"{out['center']['lat']:.4f}"
         st.query_params["lon"] = f"{out['center']['lng']:.4f}"
         st.query_params["z"] = str(out["zoom"])
-    clicked = (out or {}).get("last_active_drawing") or {}
-    props = clicked.get("properties") or {}
-    click = props.get("id") or props.get("cell")
-    if click and click != st.session_state.get("clicked"):
-        st.session_state.clicked = click
-        if props.get("kind") == "incident":
-            st.session_state.selected, st.session_state.cluster = props["id"], None
-        elif props.get("kind") == "cluster":
-            st.session_state.cluster = {"cell": props["cell"], "zoom": props["z"], "cell_px": props.get("px", 22)}
     for line in model.attribution(VIEW["source_dataset"]):
         st.caption(line)
     if VIEW.empty:
@@ -397,10 +450,8 @@ with right:
         if len(here):
             names = {r.incident_id: f"{mapview.date_label(r.date_start, r.date_end, r.date_precision)} — {r.place} — "
                                     f"{r.event_type} ({r.incident_id})" for r in here.itertuples()}
-            pick = st.selectbox(f"{len(here)} incidents at the clicked spot", list(names), format_func=names.get,
-                                key="cluster_pick", index=None, placeholder="Choose one to see its details")
-            if pick and pick != st.session_state.get("selected"):
-                st.session_state.selected = pick
+            st.selectbox(f"{len(here)} incidents at the clicked spot", list(names), format_func=names.get,
+                         key="cluster_pick", index=None, placeholder="Choose one to see its details")
     totals = query.totals(VIEW)
     st.metric("Incidents", f"{totals['incidents']:,}")
     st.metric("Killed (low – high)", f"{totals['killed_low']:,} – {totals['killed_high']:,}",
@@ -411,11 +462,9 @@ with right:
         held = AREAS.groupby("controller")["area_id"].count()
         for name, n in held.items():
             st.caption(plain(f"• {name}: {n} area{'s' if n != 1 else ''}"))
+    DETAILS = st.container()  # filled at the end of the page, once every way of picking has been applied
 
-monthly = query.monthly_counts(DATA[query.mask(DATA, event_types=types, sub_event_types=sub_types,
-                                               admin2=districts, admin3=sub_districts, datasets=datasets,
-                                               text=text, search=search_index(STORE, FACTS["data_version"], BOUNDS)
-                                               if text else None).to_numpy()])
+monthly = query.monthly_counts(TIMELINE)
 if not monthly.empty:
     long = monthly.reset_index().melt("month", var_name="type", value_name="incidents")
     long = long[long["incidents"] > 0]
@@ -430,26 +479,16 @@ if not monthly.empty:
     rules = alt.Chart(CHANGES.assign(date=CHANGES["date"].dt.strftime("%Y-%m-%d"))).mark_rule(
         color="#555", strokeDash=[3, 3]).encode(x="date:T", tooltip=["date:T", "description:N"])
     st.altair_chart(window + bars + rules, width="stretch")
-    st.caption("Monthly incidents by type (all dates, same filters); the shaded band is the window, "
-               "dashed lines are control changes.")
+    st.caption("Monthly incidents by type over the whole period with every filter above except the time "
+               "window; the shaded band is the window, dashed lines are control changes.")
+else:
+    st.caption("No incident matches these filters at any date: no monthly chart.")
 
-TABLE_MAX = 2_000  # the table lists the most recent incidents; exports carry the whole selection
 st.subheader(f"Incidents in view ({len(VIEW):,})")
 if len(VIEW) > TABLE_MAX:
     st.caption(f"The table lists the {TABLE_MAX:,} most recent; narrow the filters or export the selection for all.")
-LISTED = VIEW.nlargest(TABLE_MAX, "date_start") if len(VIEW) > TABLE_MAX else VIEW
-table = LISTED.assign(date=[mapview.date_label(a, b, p) for a, b, p in
-                            zip(LISTED["date_start"], LISTED["date_end"], LISTED["date_precision"])],
-                      killed=[mapview.killed_text(a, b, c) for a, b, c in
-                              zip(LISTED["killed_low"], LISTED["killed_best"], LISTED["killed_high"])])
-shown = table[["incident_id", "date", "place", "place_ar", "admin2", "event_type", "sub_event_type", "actor1",
-               "actor2", "killed", "wounded", "controller", "source_dataset"]].reset_index(drop=True)
-picked = st.dataframe(shown, hide_index=True, width="stretch", height=300, key="table",
-                      on_select="rerun", selection_mode="single-row")
-rows = picked.selection.rows if picked and picked.selection else []
-if rows and shown.loc[rows[0], "incident_id"] != st.session_state.get("table_pick"):
-    st.session_state.table_pick = shown.loc[rows[0], "incident_id"]
-    st.session_state.selected = st.session_state.table_pick
+st.dataframe(TABLE, hide_index=True, width="stretch", height=300, key="table", on_select="rerun",
+             selection_mode="single-row")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -459,22 +498,24 @@ def current_view() -> snapshot.View:
     """The view on screen: window, filters, layers and the map's centre and zoom."""
     state = st.session_state.get("map") or {}
     centre = state.get("center") or {"lat": v0["lat"], "lng": v0["lon"]}
-    filters = dict(event_types=types, sub_event_types=sub_types, admin2=districts, admin3=sub_districts,
-                   min_killed=min_killed or None, text=text or None, datasets=datasets)
-    view = snapshot.View(start=pd.Timestamp(start), end=pd.Timestamp(end), filters=filters, controllers=controllers,
-                         show_control=show_control, heat=heat, center=(centre["lat"], centre["lng"]),
-                         zoom=int(state.get("zoom") or v0["z"]), bounds=None, offline=True, label=label)
-    if actors:
-        view.filters["actors"] = actors
-    return view
+    # V itself, framed as on screen: the exports select with the same code as the page.
+    return snapshot.view_from(view.with_changes(V, lat=centre["lat"], lon=centre["lng"],
+                                                zoom=int(state.get("zoom") or v0["z"])), offline=True)
 
 
-def _exported(name: str, build) -> None:
-    """Build an export on request (not on every rerun) and keep it for its download button."""
+# What an export was made of: a prepared file is offered only while the view is still the same.
+VIEW_KEY = json.dumps([view.to_query(view.with_changes(V, selected=None)), FACTS["data_version"], BOUNDS,
+                       len(LAYERS)], default=str)
+
+
+def _exported(name: str, build, *, extra=()) -> None:
+    """Build an export on request (not on every rerun) and keep it, with the view it shows, for its
+    download button."""
+    key = json.dumps([VIEW_KEY, *extra], default=str)
     try:
-        st.session_state[f"export_{name}"] = build()
+        st.session_state[f"export_{name}"] = (key, build(), f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}")
         st.session_state.pop(f"export_{name}_error", None)
-    except (snapshot.SnapshotError, exports.ExportError, ValueError) as exc:
+    except (AtlasError, ValueError) as exc:
         st.session_state[f"export_{name}_error"] = plain(exc)
         st.session_state.pop(f"export_{name}", None)
     except Exception as exc:  # noqa: BLE001 (no traceback on the page)
@@ -482,27 +523,39 @@ def _exported(name: str, build) -> None:
         st.session_state.pop(f"export_{name}", None)
 
 
+def prepared(name: str, *, extra=()):
+    """(content, file stem) of the export made for exactly this view, else None; a file made for an
+    earlier view is dropped with a note instead of being offered under this view's name."""
+    item = st.session_state.get(f"export_{name}")
+    if item is None:
+        return None
+    key, content, stem = item
+    if key != json.dumps([VIEW_KEY, *extra], default=str):
+        st.session_state.pop(f"export_{name}", None)
+        st.caption("The view has changed since the last file was prepared: prepare it again.")
+        return None
+    return content, stem
+
+
 with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)"):
-    stem = f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}"
     data_col, png_col, html_col = st.columns(3)
     with data_col:
-        fmt = st.selectbox("Incidents in view as", ["csv", "geojson", "kml", "gpkg"], key="export_fmt",
-                           format_func={"csv": "CSV (Excel, UTF-8 with BOM)", "geojson": "GeoJSON",
-                                        "kml": "KML (Google Earth)", "gpkg": "GeoPackage (QGIS)"}.get)
+        fmt = st.selectbox("Incidents in view as", list(exports.FORMATS), key="export_fmt",
+                           format_func=lambda name: exports.FORMATS[name].label)
         if st.button("Prepare data file", key="prep_data"):
-            _exported("data", lambda: exports.export(VIEW, fmt))
-        if st.session_state.get("export_data"):
-            content, ext, mime = st.session_state.export_data
+            _exported("data", lambda: exports.export(VIEW, fmt), extra=[fmt])
+        if ready := prepared("data", extra=[fmt]):
+            (content, ext, mime), stem = ready
             st.download_button(f"Download {ext}", content, file_name=stem + ext, mime=mime, key="dl_data")
         if st.button("Prepare control areas (GeoJSON)", key="prep_control"):
             def window_areas():
                 live = LAYERS[(LAYERS["valid_from"] <= pd.Timestamp(end)) &
                               (LAYERS["valid_to"].isna() | (LAYERS["valid_to"] > pd.Timestamp(start)))]
-                return exports.control_to_geojson(live), ".geojson", "application/geo+json"
+                return control.export_geojson(live)
             _exported("control", window_areas)
-        if st.session_state.get("export_control"):
-            st.download_button("Download control areas", st.session_state.export_control[0],
-                               file_name=f"control_{stem}.geojson", mime="application/geo+json", key="dl_control")
+        if ready := prepared("control"):
+            st.download_button("Download control areas", ready[0], file_name=f"control_{ready[1]}.geojson",
+                               mime="application/geo+json", key="dl_control")
     with png_col:
         size = st.selectbox("PNG size", ["1920x1080", "a4"], key="png_size",
                             format_func={"1920x1080": "1920×1080 (slides)", "a4": "A4 landscape, 150 dpi"}.get)
@@ -511,21 +564,21 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
                        "(bash .ci/setup --test installs Debian's chromium).")
         elif st.button("Render PNG", key="prep_png"):
             with st.spinner("Rendering the map in headless Chromium…"):
-                _exported("png", lambda: snapshot.snapshot_png(DATA, current_view(), layers=LAYERS,
+                _exported("png", lambda: snapshot.snapshot_png(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES,
                                                                data_version=FACTS["data_version"],
-                                                               size=snapshot.parse_size(size)))
-        if st.session_state.get("export_png"):
-            st.download_button("Download PNG", st.session_state.export_png, file_name=stem + ".png",
-                               mime="image/png", key="dl_png")
+                                                               size=snapshot.parse_size(size)), extra=[size])
+        if ready := prepared("png", extra=[size]):
+            st.download_button("Download PNG", ready[0], file_name=ready[1] + ".png", mime="image/png", key="dl_png")
     with html_col:
-        st.caption("One HTML file with its own time slider, for e-mail; opens offline.")
+        st.caption("One HTML file with its own time slider, for e-mail; opens offline. Each date shows the "
+                   f"incidents of the {TRAILS[trail] if trail else 90} days up to it.")
         if st.button("Make interactive HTML", key="prep_html"):
             _exported("html", lambda: snapshot.interactive_html(
-                DATA, current_view(), layers=LAYERS, data_version=FACTS["data_version"],
-                trail_days=TRAILS[trail] if trail else None).encode("utf-8"))
-        if st.session_state.get("export_html"):
-            st.download_button("Download HTML", st.session_state.export_html, file_name=stem + ".html",
-                               mime="text/html", key="dl_html")
+                DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
+                trail_days=TRAILS[trail] if trail else 90).encode("utf-8"))
+        if ready := prepared("html"):
+            st.download_button("Download HTML", ready[0], file_name=ready[1] + ".html", mime="text/html",
+                               key="dl_html")
     st.markdown("**Briefing pack (PDF, one page per date)**")
     in_window = [f"{d:%Y-%m-%d}" for d in CHANGES["date"] if pd.Timestamp(start) <= d <= pd.Timestamp(end)]
     brief_dates = st.text_input("Dates (YYYY-MM-DD, comma-separated)", key="brief_dates",
@@ -536,12 +589,12 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
         view = current_view()
         _exported("pdf", lambda: snapshot.briefing_pdf(
             DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=view.filters,
-            controllers=controllers, layers=LAYERS, data_version=FACTS["data_version"],
+            controllers=controllers, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
             trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
-            progress=lambda i, n: bar.progress(i / n, text=f"Page {i} of {n} rendered")))
+            progress=lambda i, n: bar.progress(i / n, text=f"Page {i} of {n} rendered")), extra=[brief_dates])
         bar.empty()
-    if st.session_state.get("export_pdf"):
-        st.download_button("Download briefing PDF", st.session_state.export_pdf, file_name=f"briefing_{stem}.pdf",
+    if ready := prepared("pdf", extra=[brief_dates]):
+        st.download_button("Download briefing PDF", ready[0], file_name=f"briefing_{ready[1]}.pdf",
                            mime="application/pdf", key="dl_pdf")
     for name in ("data", "control", "png", "html", "pdf"):
         if st.session_state.get(f"export_{name}_error"):
@@ -597,11 +650,10 @@ def details(incident_id: str) -> None:
             f"<p><b>Notes</b><br>{notes}</p><p><b>Sources</b></p><ul>{''.join(sources)}</ul></div>")
 
 
-st.subheader("Details")
-st.session_state.setdefault("selected", st.query_params.get("sel"))
-
-if st.session_state.get("selected"):
-    st.query_params["sel"] = st.session_state.selected
-    details(st.session_state.selected)
-else:
-    st.caption("Click an incident on the map or a row in the table to see its details and sources.")
+with DETAILS:
+    st.subheader("Details")
+    if V.selected:
+        st.query_params["sel"] = V.selected
+        details(V.selected)
+    else:
+        st.caption("Click an incident on the map or a row in the table to see its details and sources.")

@@ -19,7 +19,7 @@ import folium
 import pandas as pd
 import streamlit_folium
 
-from events import query
+from events import view
 from geo import assets, boundaries, control, gazetteer, mapview
 
 
@@ -50,13 +50,14 @@ def _places() -> pd.DataFrame:
 
 def base_map() -> folium.Map:
     """The app's base map (rebuilt on every rerun by the app, identical each time)."""
-    return mapview.build_map(boundaries=boundaries.current_boundaries(), places=_places())
+    return mapview.build_map(boundaries=boundaries.approximate_boundaries(), places=_places())
 
 
 def window_mask(frame: pd.DataFrame, search: pd.Series, start, end) -> pd.Series:
-    """The app's selection for a window with no other filter (app.py's `query.mask` call)."""
-    return query.mask(frame, start=start, end=end, event_types=[], sub_event_types=[], actors=None,
-                      admin2=[], admin3=[], min_killed=None, text="", datasets=[], search=search)
+    """The app's selection for a window with no other filter: `events.view.select`, as app.py calls it."""
+    shown = view.with_changes(view.View(), window=(pd.Timestamp(start).date(), pd.Timestamp(end).date()))
+    picked = view.select(frame, shown, search=search)
+    return pd.Series(frame.index.isin(picked.index), index=frame.index)
 
 
 def areas_on(day) -> pd.DataFrame:
@@ -116,8 +117,7 @@ def time_st_folium(build, view, areas, *, repeat: int) -> float:
 
 def standalone_html(groups, path: Path) -> int:
     """A self-contained page (assets inlined, no network) of the base map with `groups` drawn in it."""
-    assets.use_local()
-    m = mapview.build_map(boundaries=boundaries.current_boundaries(), places=_places(), overlays=groups)
+    m = mapview.build_map(boundaries=boundaries.approximate_boundaries(), places=_places(), overlays=groups)
     html = assets.inline(m.get_root().render())
     path.write_text(html, encoding="utf-8")
     return len(html.encode("utf-8"))

@@ -70,12 +70,15 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
          places: Iterable[str] | str | None = None, admin2: Iterable[str] | str | None = None,
          admin3: Iterable[str] | str | None = None, min_killed: int | None = None,
          text: str | None = None, datasets: Iterable[str] | str | None = None,
+         actor_names: Iterable[str] | str | None = None, controllers: Iterable[str] | str | None = None,
          search: pd.Series | None = None) -> pd.Series:
     """Boolean mask of the incidents matching every given filter (an omitted filter matches all).
 
     - start/end: the window (inclusive dates); an incident matches when its interval overlaps it.
     - actors / places: case-insensitive substring match on actor1/actor2, or on place, place_ar,
-      admin2, admin3 (any of the given values).
+      admin2, admin3 (any of the given values): the CLI's --actor / --place.
+    - actor_names: exact actor1/actor2 names (the app's Actor list); controllers: exact names in the
+      `controller` column (present once the frame is joined with the areas of control).
     - min_killed: at least this many killed by the highest reported figure (killed_high), so an
       incident reported as 3–15 killed passes min_killed=10; unknown tolls never pass.
     - text: free text (English or Arabic, spelling-folded) across places, actors, types, notes.
@@ -87,10 +90,13 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
     if end is not None:
         keep &= (frame["date_start"] <= pd.Timestamp(end)).to_numpy()
     for col, wanted in (("event_type", event_types), ("sub_event_type", sub_event_types),
-                        ("source_dataset", datasets), ("admin2", admin2), ("admin3", admin3)):
+                        ("source_dataset", datasets), ("admin2", admin2), ("admin3", admin3),
+                        ("controller", controllers)):
         wanted = _as_list(wanted)
         if wanted:
             keep &= frame[col].isin(wanted).to_numpy()
+    if names := _as_list(actor_names):
+        keep &= (frame["actor1"].isin(names) | frame["actor2"].isin(names)).to_numpy()
     for cols, wanted in ((("actor1", "actor2"), actors), (("place", "place_ar", "admin2", "admin3"), places)):
         wanted = _as_list(wanted)
         if wanted:

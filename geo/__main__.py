@@ -1,4 +1,4 @@
-"""Command line: `python -m geo geocode|control|changes` (see `python -m geo --help`)."""
+"""Command line: `python -m geo import|geocode|control|changes|snapshot|briefing` (see `python -m geo --help`)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from events.errors import UsageError
+
 EPILOG = """examples:
+  python -m geo import my_table.csv --store atlas.gpkg --rejects rejects.csv
   python -m geo geocode Hawija الدبس "30 km south-west of Kirkuk" --json
   python -m geo control --date 2015-06-01 --json > control_2015-06-01.geojson
   python -m geo changes
@@ -22,6 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m geo", description="Kirkuk incident atlas: places and control.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="`python -m events import`, looking up rows that name only a place",
+                         description="The import of `python -m events import` (same options and output), with "
+                                     "the gazetteer as geocoder: rows without coordinates get them from their "
+                                     "place name (English or Arabic, 'N km DIRECTION of PLACE'); a name it "
+                                     "cannot find rejects that row, with the reason.")
+    from events.__main__ import add_import_options
+    add_import_options(imp)
     geo = sub.add_parser("geocode", help="place names (English or Arabic, 'N km DIRECTION of PLACE') to coordinates",
                          description="One result per text: coordinates, geo_precision (1 exact, 2 near, 3 district, "
                                      "4 governorate), the matched gazetteer entry and a score; 'not found' with the "
@@ -56,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--dates", metavar="D1,D2,...", help="the dates, comma-separated")
     brief.add_argument("--changes", metavar="FROM:TO", help="or: every control-change date in this range")
     _add_view_args(brief)
+    lst = sub.add_parser("list", help="the incidents of a view, as the app shows them",
+                         description="`python -m events list` on the incidents joined with the boundaries and the "
+                                     "areas of control, as the app joins them: with --view LINK, exactly the "
+                                     "incidents the app shows for that link (districts and controllers included).")
+    from events import exports
+    from events.__main__ import add_filters
+    add_filters(lst)
+    lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    lst.add_argument("--format", default="csv", choices=[*exports.FORMATS, "json"], help="output format")
+    lst.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     return p
 
 
@@ -77,7 +97,7 @@ def _numbers(text: str, n: int, what: str) -> tuple[float, ...]:
     except ValueError:
         values = ()
     if len(values) != n:
-        raise SystemExit(f"error: {what} {text!r}: expected {n} comma-separated numbers")
+        raise UsageError(f"{what} {text!r}: expected {n} comma-separated numbers")
     return values
 
 
@@ -95,8 +115,19 @@ def _version(store_path) -> str:
 
 
 def _view(args, **extra):
-    from events.__main__ import filters_from
+    from events.__main__ import filters_from, view_from
     from geo import snapshot
+    shown = view_from(args)
+    if shown is not None:  # a shared link: its window, filters and layers; the page options still apply
+        options = dict(offline=not args.online, **extra)
+        options["heat"] = options.get("heat") or shown.heat
+        if args.bounds:
+            options.update(bounds=_numbers(args.bounds, 4, "--bounds"))
+        if args.title:
+            options["title"] = args.title
+        if args.no_control:
+            options["show_control"] = False
+        return snapshot.view_from(shown, **options)
     filters = filters_from(args)
     start, end = filters.pop("start", None), filters.pop("end", None)
     options = dict(filters=filters, controllers=args.controller or [], show_control=not args.no_control,
@@ -113,42 +144,61 @@ def _view(args, **extra):
 
 
 def _cmd_snapshot(args) -> int:
+    from events.__main__ import view_from
     from geo import snapshot
     out = Path(args.out)
     view = _view(args, heat=args.heat)
     incidents, version = _incidents(args.store), _version(args.store)
     if out.suffix.lower() == ".html":
+        shown = view_from(args)
+        trail = shown.trail_days if shown is not None and shown.mode == "as of" else args.trail
         text = snapshot.interactive_html(incidents, view, data_version=version, first=args.first, last=args.last,
-                                         trail_days=args.trail if args.date else None)
+                                         trail_days=trail)
         out.write_text(text, encoding="utf-8")
     elif out.suffix.lower() == ".png":
         size = snapshot.parse_size(args.size)
         out.write_bytes(snapshot.snapshot_png(incidents, view, data_version=version, size=size,
                                               allow_network=args.online))
     else:
-        raise SystemExit(f"error: --out {out.name}: use a .png or .html file name")
+        raise UsageError(f"--out {out.name}: use a .png or .html file name")
     print(f"wrote {out} ({out.stat().st_size:,} bytes)")
     return 0
 
 
+def _cmd_list(args) -> int:
+    from events import query, view
+    from events.__main__ import filters_from, view_from, write_selection
+    shown = view_from(args)
+    frame = _incidents(args.store)
+    selected = query.select(frame, **filters_from(args)) if shown is None else view.select(frame, shown)
+    return write_selection(selected, fmt=args.format, out=args.out)
+
+
 def _cmd_briefing(args) -> int:
-    from events.__main__ import filters_from
+    from events.__main__ import filters_from, view_from
     from geo import control, snapshot
-    if bool(args.dates) == bool(args.changes):
-        raise SystemExit("error: give --dates D1,D2,... or --changes FROM:TO")
+    shown = view_from(args)
+    if args.dates and args.changes:
+        raise UsageError("give --dates D1,D2,... or --changes FROM:TO, not both")
     if args.dates:
         dates = [d.strip() for d in args.dates.split(",") if d.strip()]
-    else:
-        lo, _, hi = args.changes.partition(":")
+    elif args.changes or shown is not None:  # a link's default: the control changes inside its window
+        lo, _, hi = args.changes.partition(":") if args.changes else (f"{shown.start:%Y-%m-%d}", "", f"{shown.end:%Y-%m-%d}")
         changes = control.control_changes()
         dates = [d for d in changes["date"] if _date(lo) <= d <= _date(hi)]
         if not dates:
-            raise SystemExit(f"error: no control change between {lo} and {hi}")
-    filters = filters_from(args)
-    filters.pop("start", None), filters.pop("end", None)
+            raise UsageError(f"no control change between {lo} and {hi}")
+    else:
+        raise UsageError("give --dates D1,D2,... or --changes FROM:TO (or --view LINK)")
+    if shown is not None:
+        filters, controllers, trail = shown.filters(), list(shown.controllers), shown.trail_days
+    else:
+        filters = filters_from(args)
+        filters.pop("start", None), filters.pop("end", None)
+        controllers, trail = args.controller or [], args.trail
     bounds = _numbers(args.bounds, 4, "--bounds") if args.bounds else snapshot.STUDY_BOUNDS
-    pdf = snapshot.briefing_pdf(_incidents(args.store), dates, filters=filters, controllers=args.controller or [],
-                                data_version=_version(args.store), trail_days=args.trail, bounds=bounds,
+    pdf = snapshot.briefing_pdf(_incidents(args.store), dates, filters=filters, controllers=controllers,
+                                data_version=_version(args.store), trail_days=trail, bounds=bounds,
                                 title=args.title or "Kirkuk briefing", allow_network=args.online,
                                 progress=lambda i, n: print(f"page {i}/{n} rendered", file=sys.stderr))
     Path(args.out).write_bytes(pdf)
@@ -160,12 +210,18 @@ def _date(text: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(text)
     except ValueError:
-        raise SystemExit(f"error: {text!r} is not a date (expected YYYY-MM-DD)") from None
+        raise UsageError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def _layers(path):
     from geo import control
     return control.read_control(path) if path else control.default_layers()
+
+
+def _cmd_import(args) -> int:
+    from events.__main__ import run_import
+    from geo.gazetteer import geocode
+    return run_import(args, geocoder=geocode)
 
 
 def _cmd_geocode(args) -> int:
@@ -213,16 +269,13 @@ def _cmd_changes(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from geo.control import ControlError
+    from events.errors import AtlasError
     args = _parser().parse_args(argv)
-    from geo.snapshot import SnapshotError
-    commands = {"geocode": _cmd_geocode, "control": _cmd_control, "changes": _cmd_changes,
-                "snapshot": _cmd_snapshot, "briefing": _cmd_briefing}
-    from events.store import StoreError
-    from geo.boundaries import BoundaryError
+    commands = {"import": _cmd_import, "geocode": _cmd_geocode, "control": _cmd_control, "changes": _cmd_changes,
+                "snapshot": _cmd_snapshot, "briefing": _cmd_briefing, "list": _cmd_list}
     try:
         return commands[args.command](args)
-    except (ControlError, SnapshotError, StoreError, BoundaryError) as exc:
+    except AtlasError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except BrokenPipeError:
         return 0

@@ -3,8 +3,9 @@
 folium lists its assets as CDN URLs on class attributes (`default_js` / `default_css`). Offline,
 the first failed script stops the whole map, silently. So the set-up command copies the same
 libraries, installed from PyPI (xstatic-leaflet, xstatic-leaflet-markercluster, folium's own
-leaflet-heat), into `static/vendor/` where Streamlit serves them, and `use_local` points every
-folium class the atlas uses at those files. Nothing third-party is committed to the repository.
+leaflet-heat), into `static/vendor/` where Streamlit serves them, and `declare` points each map
+element the atlas builds (the instance, never folium's classes) at those files. Nothing third-party is
+committed to the repository.
 """
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ import base64
 import mimetypes
 import re
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 import folium
-import folium.plugins as plugins
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "static" / "vendor"
@@ -55,31 +54,28 @@ def missing(dest: Path = STATIC) -> list[str]:
     return [name for name in _sources() if not (dest / name).exists()]
 
 
-def _classes():
-    return {"map": folium.Map, "cluster": plugins.MarkerCluster, "heat": plugins.HeatMap}
+URL = "/app/static/vendor"  # where Streamlit serves static/vendor (behind the server's base path, if any)
 
 
-@contextmanager
-def local(base_url: str):
-    """Point folium's asset lists at `base_url` for the duration of a block, then restore them."""
-    saved = {cls: (cls.default_js, cls.default_css) for cls in _classes().values()}
-    use_local(base_url)
-    try:
-        yield
-    finally:
-        for cls, (js, css) in saved.items():
-            cls.default_js, cls.default_css = js, css
-
-
-def use_local(base_url: str = "/app/static/vendor") -> None:
-    """Point folium's asset lists at `base_url` (Streamlit's static serving of static/vendor)."""
+def links(base_url: str = URL) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """The local JS and CSS each kind of map element needs, as folium's (name, url) lists."""
     base = base_url.rstrip("/")
-    folium.Map.default_js = [("leaflet", f"{base}/leaflet.js")]
-    folium.Map.default_css = [("leaflet_css", f"{base}/leaflet.css")]
-    plugins.MarkerCluster.default_js = [("markerclusterjs", f"{base}/leaflet.markercluster.js")]
-    plugins.MarkerCluster.default_css = [("markerclustercss", f"{base}/MarkerCluster.css"),
-                                         ("markerclusterdefaultcss", f"{base}/MarkerCluster.Default.css")]
-    plugins.HeatMap.default_js = [("leaflet-heat.js", f"{base}/leaflet-heat.js")]
+    heat = [("leaflet-heat.js", f"{base}/leaflet-heat.js")]
+    return {"map": {"js": [("leaflet", f"{base}/leaflet.js")], "css": [("leaflet_css", f"{base}/leaflet.css")]},
+            "heat": {"js": heat, "css": []},
+            "cluster": {"js": [("markerclusterjs", f"{base}/leaflet.markercluster.js")],
+                        "css": [("markerclustercss", f"{base}/MarkerCluster.css"),
+                                ("markerclusterdefaultcss", f"{base}/MarkerCluster.Default.css")]}}
+
+
+def declare(element, kind: str, base_url: str = URL):
+    """Give one element (a folium.Map, a HeatMap, an atlas element) the local assets of `kind`.
+
+    Set on the instance, as folium's plugins declare theirs on their class: nothing is patched for the
+    whole process, so two pages built at once (the app and a snapshot) cannot disturb each other."""
+    wanted = links(base_url)[kind]
+    element.default_js, element.default_css = list(wanted["js"]), list(wanted["css"])
+    return element
 
 
 def _data_uri(path: Path) -> str:

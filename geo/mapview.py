@@ -13,23 +13,20 @@ import json
 import math
 
 import folium
+from folium.elements import JSCSSMixin
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from events import model
+# How incidents read and look is defined once in events.labels (the exports use it too); named here
+# as well because the page and the snapshots reach them through the map.
+from events.labels import EVENT_COLOURS, OTHER_COLOUR, PRECISION_LABELS, date_label, killed_text  # noqa: F401
+from geo import assets
 from geo.elements import AtlasElement
 
 CENTER = (35.35, 44.05)
 ZOOM = 8
-EVENT_COLOURS = {
-    "Battles": "#d62728",
-    "Explosions/Remote violence": "#ff7f0e",
-    "Violence against civilians": "#9467bd",
-    "Protests": "#2ca02c",
-    "Riots": "#8c564b",
-    "Strategic developments": "#1f77b4",
-}
 CONTROLLER_COLOURS = {
     "Iraqi federal government": "#1f4e9c",
     "Kurdistan Regional Government / Peshmerga": "#e0a800",
@@ -39,7 +36,6 @@ CONTROLLER_COLOURS = {
     "PMF": "#2e8b57",
     "US-led coalition": "#6baed6",
 }
-OTHER_COLOUR = "#7f7f7f"
 # control type -> (fill opacity at high confidence, dash pattern of the outline, outline weight)
 CONTROL_STYLES = {
     "control": (0.38, None, 2),
@@ -49,8 +45,6 @@ CONTROL_STYLES = {
     "insurgent activity": (0.13, "1 5", 3),
 }
 CONFIDENCE_FACTOR = {"high": 1.0, "medium": 0.7, "low": 0.45}
-PRECISION_LABELS = {1: "exact place (filled dot)", 2: "near a named place, within ~25 km (hollow ring)",
-                    3: "district only (dashed ring)", 4: "governorate only (dashed ring)"}
 TILES = [
     {"name": "OpenStreetMap", "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
      "attribution": "&copy; OpenStreetMap contributors"},
@@ -63,8 +57,11 @@ OFFLINE_NAME = "Offline base (atlas boundaries and places)"
 OFFLINE_ATTRIBUTION = "Offline base: atlas approximate boundaries; places &copy; GeoNames (CC BY 4.0)"
 
 
-class AtlasScript(AtlasElement):
-    """The shared JS helpers and CSS for popups and labels (part of the base map)."""
+class AtlasScript(JSCSSMixin, AtlasElement):
+    """The shared JS helpers and CSS for popups and labels (part of the base map).
+
+    It also declares the heat-map library (`geo.assets.declare`): the heat layer is added later with
+    the changing layers, whose assets streamlit-folium does not load, so the base map brings it."""
 
     template_file = "atlas.js"
 
@@ -123,25 +120,6 @@ class ControlLayer(AtlasElement):
     """Areas of control valid on the date: colour by controller, dash by type, opacity by confidence."""
 
     template_file = "control_layer.js"
-
-
-def killed_text(low, best, high) -> str:
-    if pd.isna(high):
-        return "unknown"
-    if pd.notna(low) and low != high:
-        return f"{int(low)}–{int(high)}" + (f" (best {int(best)})" if pd.notna(best) else "")
-    return str(int(high))
-
-
-def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
-    """A date as precisely as it is known: '5 Sep 2021', 'April 2004', '2018', '13–20 Jul 2017'."""
-    if precision == "year":
-        return f"{start:%Y}" if start.year == end.year else f"{start:%Y}–{end:%Y}"
-    if precision == "month" and start.month == end.month and start.year == end.year:
-        return f"{start:%B %Y}"
-    if start == end:
-        return f"{start.day} {start:%b %Y}"
-    return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y} ({precision})"
 
 
 CELL_PX = 22  # incidents closer than this on screen are drawn as one counted circle
@@ -260,17 +238,19 @@ def in_cell(frame: pd.DataFrame, *, cell: str, zoom: int, cell_px: int = CELL_PX
 
 
 def incident_layer(frame: pd.DataFrame, *, heat: bool = False, zoom: int | None = None,
-                   name: str = "Incidents") -> folium.FeatureGroup:
+                   name: str = "Incidents", selected: str | None = None,
+                   assets_url: str = assets.URL) -> folium.FeatureGroup:
     """The incidents in view as one FeatureGroup: points (aggregated per screen cell at `zoom`),
-    or a heat map of the same points."""
+    or a heat map of the same points. The `selected` incident (or the counted circle holding it)
+    is drawn with a highlight ring."""
     group = folium.FeatureGroup(name=name)
     if heat:
         from folium.plugins import HeatMap
         weights = (1 + frame["killed_high"].astype("float64").fillna(0)).clip(upper=50)
-        HeatMap(np.column_stack([frame["lat"], frame["lon"], weights]).tolist(), radius=18, blur=14,
-                min_opacity=0.3).add_to(group)
+        assets.declare(HeatMap(np.column_stack([frame["lat"], frame["lon"], weights]).tolist(), radius=18, blur=14,
+                               min_opacity=0.3), "heat", assets_url).add_to(group)
         return group
-    group.add_child(IncidentLayer(incident_features(frame, zoom=zoom), colours=EVENT_COLOURS,
+    group.add_child(IncidentLayer(incident_features(frame, zoom=zoom), colours=EVENT_COLOURS, selected=selected,
                                   precision={str(k): v for k, v in PRECISION_LABELS.items()}))
     return group
 
@@ -329,15 +309,17 @@ def _boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, fill: bool) -> f
 
 def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENTER, zoom: int = ZOOM,
               height: str = "100%", overlays=(), legend_open: bool = False, offline: bool = False,
-              width: str = "100%") -> folium.Map:
+              width: str = "100%", assets_url: str = assets.URL) -> folium.Map:
     """The base map (identical for identical inputs): online tiles with an automatic offline base,
     admin boundaries (toggleable), bilingual place labels, the legend and a scale bar.
 
     `overlays` (FeatureGroups) are drawn into the map itself, for standalone pages; in the app the
-    changing layers go to st_folium's `feature_group_to_add` instead, so the base never reloads."""
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True,
-                   maxZoom=18, minZoom=5, height=height, width=width)
-    m.add_child(AtlasScript())
+    changing layers go to st_folium's `feature_group_to_add` instead, so the base never reloads.
+    `assets_url`: where the page loads Leaflet and the plugins from (declared on these elements only)."""
+    m = assets.declare(folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True,
+                                  control_scale=True, maxZoom=18, minZoom=5, height=height, width=width),
+                       "map", assets_url)
+    m.add_child(assets.declare(AtlasScript(), "heat", assets_url))
     folium.map.CustomPane(BASE_PANE, z_index=250).add_to(m)  # above tiles, below every overlay
     tiles = [folium.TileLayer(t["url"], name=t["name"], attr=t["attribution"], max_zoom=18, show=(i == 0))
              for i, t in enumerate(TILES)]

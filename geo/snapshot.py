@@ -20,7 +20,10 @@ import geopandas as gpd
 import pandas as pd
 
 from events import model, query
-from geo import assets, boundaries, control, gazetteer, mapview
+from events import view as events_view
+from events.errors import AtlasError
+from geo import assets, control, gazetteer, mapview
+from geo import boundaries as admin_boundaries
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,7 +35,7 @@ HEADER_PX, FOOTER_PX = 96, 54
 STUDY_BOUNDS = (34.55, 43.05, 36.15, 45.05)  # south, west, north, east: Kirkuk and the districts around it
 
 
-class SnapshotError(ValueError):
+class SnapshotError(AtlasError, ValueError):
     """A request that cannot give a meaningful file (no incidents, date out of range, bad size, no browser)."""
 
 
@@ -83,6 +86,16 @@ def view_for(*, date=None, start=None, end=None, trail_days: int = 90, **options
     return View(start=a, end=b, **options)
 
 
+def view_from(shown: events_view.View, **options) -> View:
+    """The snapshot of a `events.view.View` (a shared link, the page): its window, filters, layers and,
+    when the view has them, the map's centre and zoom (else the study area); `options` override."""
+    framing = (dict(center=(shown.lat, shown.lon), zoom=shown.zoom, bounds=None)
+               if shown.lat is not None and shown.lon is not None and shown.zoom is not None else {})
+    return View(**{"start": shown.start, "end": shown.end, "filters": shown.filters(),
+                   "controllers": list(shown.controllers), "show_control": shown.show_control, "heat": shown.heat,
+                   "label": shown.label(), **framing, **options})
+
+
 def _checked_date(value, what: str) -> pd.Timestamp:
     try:
         day = pd.Timestamp(value).normalize()
@@ -107,11 +120,11 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def select(incidents: pd.DataFrame, view: View) -> pd.DataFrame:
-    """The incidents a view shows (interval overlap with its window, its filters, its controllers)."""
-    keep = query.mask(incidents, start=view.start, end=view.end, **view.filters)
-    if view.controllers and "controller" in incidents:
-        keep &= incidents["controller"].isin(view.controllers)
-    return incidents[keep.to_numpy()]
+    """The incidents a view shows: `events.view.within`, the selection the page and the CLIs make."""
+    filters = dict(view.filters)
+    if view.controllers:
+        filters["controllers"] = list(view.controllers)
+    return events_view.within(incidents, start=view.start, end=view.end, filters=filters)
 
 
 def _framing(view: View, width: int, height: int) -> tuple[tuple[float, float], int]:
@@ -129,20 +142,19 @@ def _attribution(shown: pd.DataFrame, data_version: str) -> str:
 
 
 def _map(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str, height: str,
-         pixels: tuple[int, int], extra=()) -> str:
-    """The map page's HTML with every asset inlined (`pixels`: the map's expected size, for framing)."""
+         pixels: tuple[int, int], extra=(), boundaries: gpd.GeoDataFrame | None = None) -> str:
+    """The map page's HTML with every asset inlined (`pixels`: the map's expected size, for framing;
+    `boundaries`: the admin boundaries drawn, default the built-in approximate set)."""
     center, zoom = _framing(view, *pixels)
     overlays = [mapview.control_layer(areas if view.show_control else areas.iloc[0:0])]
-    overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=zoom))
-    with assets.local(_VENDOR):
-        m = mapview.build_map(boundaries=boundaries.current_boundaries(),
-                              places=mapview.label_places(gazetteer.load_gazetteer()), center=center, zoom=zoom,
-                              height=height, width=width, overlays=overlays, legend_open=True,
-                              offline=view.offline)
-        for element in extra:
-            m.add_child(element)
-        page = m.get_root().render()
-    return assets.inline(page, base_url=_VENDOR)
+    overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=zoom, assets_url=_VENDOR))
+    m = mapview.build_map(boundaries=admin_boundaries.resolve(boundaries),
+                          places=mapview.label_places(gazetteer.load_gazetteer()), center=center, zoom=zoom,
+                          height=height, width=width, overlays=overlays, legend_open=True, offline=view.offline,
+                          assets_url=_VENDOR)
+    for element in extra:
+        m.add_child(element)
+    return assets.inline(m.get_root().render(), base_url=_VENDOR)
 
 
 _PAGE_CSS = """
@@ -174,15 +186,19 @@ def _counts_text(shown: pd.DataFrame) -> str:
 
 
 def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
-                  data_version: str, size: tuple[int, int] = (1920, 1080), allow_empty: bool = False) -> str:
-    """The self-contained HTML page of a static snapshot (what `snapshot_png` photographs)."""
+                  data_version: str, size: tuple[int, int] = (1920, 1080), allow_empty: bool = False,
+                  boundaries: gpd.GeoDataFrame | None = None) -> str:
+    """The self-contained HTML page of a static snapshot (what `snapshot_png` photographs).
+    `boundaries`: the caller's admin boundaries (default built-in); `layers` default: the default
+    control layer over them."""
     width, height = size
     shown = select(incidents, view)
     if shown.empty and not allow_empty:
         raise SnapshotError(f"no incidents in {view.text()} with these filters: nothing to export")
-    areas = control.control_at(view.on, layers=layers)
+    areas = control.control_at(view.on, layers=layers, boundaries=boundaries)
     map_h = height - HEADER_PX - FOOTER_PX
-    page = _map(shown, areas, view, width=f"{width}px", height=f"{map_h}px", pixels=(width, map_h))
+    page = _map(shown, areas, view, width=f"{width}px", height=f"{map_h}px", pixels=(width, map_h),
+                boundaries=boundaries)
     header = (f'<div id="atlas-header"><span class="title">{html.escape(view.title)}</span>'
               f'<span class="when" id="atlas-when">{html.escape(view.text())}</span>'
               f'<span class="counts">{html.escape(view.subtitle + " · " if view.subtitle else "")}'
@@ -196,7 +212,8 @@ def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFra
 
 
 def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
-                     data_version: str, first=None, last=None, trail_days: int | None = None) -> str:
+                     data_version: str, first=None, last=None, trail_days: int | None = None,
+                     boundaries: gpd.GeoDataFrame | None = None) -> str:
     """One standalone HTML file with its own time slider and play control over `first`..`last`.
 
     Incidents (filtered as the view, over the whole period) and every control period carry their
@@ -209,13 +226,13 @@ def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoData
     shown = select(incidents, period)
     if shown.empty:
         raise SnapshotError(f"no incidents between {first:%Y-%m-%d} and {last:%Y-%m-%d} with these filters")
-    layers = control.default_layers() if layers is None else layers
+    layers = control.default_layers(boundaries=boundaries) if layers is None else layers
     live = layers[(layers["valid_from"] <= last) & (layers["valid_to"].isna() | (layers["valid_to"] > first))]
     slider = mapview.time_slider(shown, live if view.show_control else live.iloc[0:0], start=view.end,
                                  first=first, last=last, trail_days=trail)
     empty_areas = layers.iloc[0:0]
     page = _map(shown.iloc[0:0], empty_areas, replace(view, show_control=False), width="100%", height="88%",
-                pixels=(1280, 720), extra=[slider])
+                pixels=(1280, 720), extra=[slider], boundaries=boundaries)
     title = (f'<div style="font: 600 18px system-ui; padding: 6px 12px">{html.escape(view.title)} · '
              f'{first:%d %b %Y} – {last:%d %b %Y}</div>')
     footer = f'<div style="font: 11px system-ui; padding: 4px 12px">{_attribution(shown, data_version)}</div>'
@@ -282,10 +299,12 @@ def _photograph(browser: _Browser, page_html: str, size: tuple[int, int], *, all
 
 
 def snapshot_png(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
-                 data_version: str, size: tuple[int, int] = (1920, 1080), allow_network: bool = False) -> bytes:
+                 data_version: str, size: tuple[int, int] = (1920, 1080), allow_network: bool = False,
+                 boundaries: gpd.GeoDataFrame | None = None) -> bytes:
     """A PNG of exactly this view at `size` pixels, with title, date, legend, scale and attribution."""
     view = replace(view, offline=view.offline or not allow_network)
-    page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size)
+    page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
+                         boundaries=boundaries)
     with _Browser() as browser:
         return _photograph(browser, page, size, allow_network=allow_network,
                            expect_text=[view.text(), "Incidents by type", "Data version"])
@@ -337,10 +356,12 @@ def _top_incidents(shown: pd.DataFrame, n: int = 6) -> str:
 def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None, controllers=(),
                  layers: gpd.GeoDataFrame | None = None, data_version: str, trail_days: int = 90,
                  title: str = "Kirkuk briefing", progress: Callable[[int, int], None] | None = None,
-                 allow_network: bool = False, bounds=None) -> bytes:
+                 allow_network: bool = False, bounds=None,
+                 boundaries: gpd.GeoDataFrame | None = None) -> bytes:
     """A PDF: a cover page with the filters, then one page per date (map, legend, headline counts,
     top incidents of the trailing period with sources), data version and generation time on each."""
     days = [_checked_date(d, "date") for d in dates]
+    layers = control.default_layers(boundaries=boundaries) if layers is None else layers
     if not days:
         raise SnapshotError("no dates given for the briefing")
     views = [view_for(date=d, trail_days=trail_days, filters=dict(filters or {}), controllers=list(controllers),
@@ -362,7 +383,7 @@ def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None,
         for i, view in enumerate(views, start=1):
             shown = select(incidents, view)
             page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
-                                 allow_empty=True)
+                                 allow_empty=True, boundaries=boundaries)
             png = _photograph(browser, page, size, allow_network=allow_network,
                               expect_text=[view.text(), "Incidents by type"])
             areas = control.control_at(view.on, layers=layers)

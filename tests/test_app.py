@@ -142,12 +142,55 @@ def test_exports_from_the_app(app):
     at.selectbox(key="export_fmt").set_value("kml").run()
     at.button(key="prep_data").click().run()
     no_errors(at)
-    content, ext, mime = at.session_state["export_data"]
+    _, (content, ext, mime), stem = at.session_state["export_data"]
     assert ext == ".kml" and content.startswith(b"<?xml") and b"<TimeSpan>" in content
+    assert stem == "kirkuk_20140601_20171031" and at.download_button(key="dl_data") is not None
     at.button(key="prep_html").click().run()
-    assert b"atlas-time-slider" in at.session_state["export_html"]
+    assert b"atlas-time-slider" in at.session_state["export_html"][1]
     at.button(key="prep_control").click().run()
-    assert b"FeatureCollection" in at.session_state["export_control"][0]
+    assert b"FeatureCollection" in at.session_state["export_control"][1]
+
+
+def test_a_file_prepared_for_an_earlier_view_is_never_offered_for_this_one(app):
+    """Issue 10: after the view changed, the download buttons offered the previous view's file under
+    the new view's name."""
+    at = app.run()
+    at.slider(key="window").set_value((dt.date(2014, 6, 1), dt.date(2017, 10, 31))).run()
+    at.button(key="prep_data").click().run()
+    assert "export_data" in at.session_state
+    at.slider(key="window").set_value((dt.date(2013, 1, 1), dt.date(2018, 12, 31))).run()
+    no_errors(at)
+    assert "export_data" not in at.session_state
+    assert not [b for b in at.get("download_button") if b.key == "dl_data"]
+    assert any("prepare it again" in c.value for c in at.caption)
+    at.button(key="prep_data").click().run()
+    _, (content, _, _), stem = at.session_state["export_data"]
+    assert stem == "kirkuk_20130101_20181231"
+
+
+def test_exports_hold_what_the_screen_holds_for_exact_actor_names(app):
+    """Issue 10: the actor filter matched exactly on screen but by substring in the exports."""
+    import io
+
+    import pandas as pd
+
+    at = app.run()
+    at.slider(key="window").set_value((dt.date(2003, 1, 1), dt.date(2024, 12, 31))).run()
+    options = at.multiselect(key="actors").options
+    # a name that is part of another actor's name ("Peshmerga" in "Kurdish Peshmerga"): substring matching
+    # would take both
+    names = [o for o in options if any(o != other and o in other for other in options)]
+    assert names
+    at.multiselect(key="actors").set_value(names[:1]).run()
+    shown = incidents(at)
+    at.button(key="prep_data").click().run()
+    _, (content, _, _), _ = at.session_state["export_data"]
+    rows = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig")
+    assert len(rows) == shown
+    assert ((rows["actor1"] == names[0]) | (rows["actor2"] == names[0])).all()
+    at.button(key="prep_html").click().run()  # the HTML export selects through snapshot.select
+    page = at.session_state["export_html"][1].decode("utf-8")
+    assert page.count('"kind":"incident"') == shown
 
 
 def test_export_of_an_empty_view_says_why(app):
@@ -167,12 +210,12 @@ def test_png_and_briefing_from_the_app(app, tmp_path):
     at.slider(key="asof").set_value(dt.date(2017, 10, 16)).run()
     at.button(key="prep_png").click().run()
     no_errors(at)
-    png = at.session_state["export_png"]
+    png = at.session_state["export_png"][1]
     assert png.startswith(b"\x89PNG") and len(png) > 50_000
     at.text_input(key="brief_dates").set_value("2014-06-15, 2014-08-08, 2017-10-16, 2021-06-01").run()
     at.button(key="prep_pdf").click().run()
     no_errors(at)
-    pdf = at.session_state["export_pdf"]
+    pdf = at.session_state["export_pdf"][1]
     (tmp_path / "brief.pdf").write_bytes(pdf)
     info = subprocess.run(["pdfinfo", str(tmp_path / "brief.pdf")], capture_output=True, text=True, check=True)
     assert re.search(r"^Pages:\s+4$", info.stdout, re.M)
@@ -215,3 +258,17 @@ def test_names_from_a_file_never_become_markdown_in_messages(app, tmp_path):
     shown = [e.value for e in at.error]
     assert shown and all("](" not in v and ":red[" not in v and "\\!\\[b\\]" in v for v in shown), shown
     assert any(name in text_of(v) for v in shown)
+
+
+@pytest.mark.parametrize("params, key, value", [
+    ({"mode": "window", "window": ["2003-01-01", "2024-12-31"]}, "window", (dt.date(2003, 1, 1), dt.date(2024, 12, 31))),
+    ({"mode": "as of", "asof": "2003-01-01"}, "asof", dt.date(2003, 1, 1)),
+    ({"mode": "as of", "asof": "2024-12-31"}, "asof", dt.date(2024, 12, 31)),
+])
+def test_a_link_to_the_ends_of_the_period_opens_that_view(app, params, key, value):
+    """Issue 10: a shared link whose window is the whole period, or as of its first day, opened the
+    default view instead."""
+    app.query_params.update(params)
+    at = app.run()
+    no_errors(at)
+    assert at.slider(key=key).value == value

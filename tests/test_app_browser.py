@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from events import store
-from tests.browser import chromium_page, map_frame, map_state, screenshot, streamlit_app, wait_rerun
+from tests.browser import LOCAL, chromium_page, map_frame, map_state, screenshot, streamlit_app, wait_rerun
 
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 
@@ -169,3 +169,108 @@ def test_playback_steps_the_date_and_keeps_the_map(app_url):
         _, again = map_frame(page)
         again.wait_for_function(hawija, timeout=30_000)
         assert page.get_by_role("heading", name="As of").inner_text() == heading
+
+
+def test_heat_map_turned_on_after_the_page_loaded_draws(app_url):
+    """Issue 10: turning the heat map on after the page had loaded emptied the map
+    (`L.heatLayer is not a function`): the base map now brings the heat library itself."""
+    with chromium_page() as (page, _):
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(app_url + "/?mode=window&window=2014-01-01&window=2017-12-31")
+        _, frame = map_frame(page)
+        frame.wait_for_function("document.querySelector('#map_div').dataset.incidents !== undefined")
+        page.get_by_text("Heat map instead of points").click()
+        frame.wait_for_function("document.querySelector('canvas.leaflet-heatmap-layer') !== null", timeout=30_000)
+        wait_rerun(page)
+        assert frame.evaluate("typeof L.heatLayer") == "function"
+        assert not [e for e in errors if "heatLayer" in e], errors
+        screenshot(page, "app_heat_after_load")
+
+
+def test_the_selected_incident_is_highlighted_on_the_map_beside_its_details(app_url):
+    """Issue 10: picking an incident did not highlight it on the map, and its details sat far below."""
+    with chromium_page(width=1600, height=1000) as (page, _):
+        page.goto(app_url + "/?mode=window&window=2021-09-01&window=2021-09-30&sel=cur-2021-001&z=11"
+                            "&lat=35.0&lon=43.97")
+        _, frame = map_frame(page)
+        frame.wait_for_function("""() => { let hit = false; window.map.eachLayer(l => {
+            const p = l.feature && l.feature.properties;
+            if (p && (p.id === 'cur-2021-001' || (p.ids || []).includes('cur-2021-001'))
+                && ((l.options && l.options.color === '#00e5ff') || (l._icon && l._icon.querySelector('.atlas-selected'))))
+              hit = true; }); return hit; }""", timeout=30_000)
+        panel = page.wait_for_selector("#details-panel", timeout=30_000)
+        iframe = page.query_selector('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+        box = panel.bounding_box()
+        assert box["x"] > iframe["x"] + iframe["width"] - 5 and box["y"] < iframe["y"] + iframe["height"], (box, iframe)
+        screenshot(page, "app_selected_beside_map")
+
+
+CONTROLS = """() => { const out = []; window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.kind === 'control') out.push(p.area_id + '|' + p.controller); }); return out.sort(); }"""
+
+
+def _upload(page, index: int, name: str, content: bytes, mime: str) -> None:
+    with page.expect_response(lambda r: "/_stcore/upload_file" in r.url and r.request.method == "PUT",
+                              timeout=30_000):
+        page.locator("input[type='file']").nth(index).set_input_files({"name": name, "mimeType": mime,
+                                                                       "buffer": content})
+    wait_rerun(page)
+
+
+def _controls_when_settled(page, expected: str, *, timeout: float = 90) -> list[str]:
+    """The control areas drawn once the map shows `expected` (the map's frame is re-created when the
+    base map changes, e.g. with new boundaries: poll a fresh frame each time)."""
+    import time
+
+    from playwright.sync_api import Error
+
+    deadline, drawn = time.monotonic() + timeout, []
+    while time.monotonic() < deadline:
+        try:
+            wait_rerun(page)
+            _, frame = map_frame(page, timeout=30_000)
+            frame.wait_for_function(f"({CONTROLS})().join() === {expected!r}", timeout=5_000)
+            return frame.evaluate(CONTROLS)
+        except Error:
+            continue
+    return drawn
+
+
+def test_one_users_boundaries_and_control_areas_leave_the_others_map_alone(app_url, shared):
+    """Issue 10: an official boundary file of one level (COD-AB adm2) broke the page for every user,
+    and what one user loaded changed every other user's map."""
+    import json
+
+    link = app_url + "/?mode=as+of&asof=2015-06-01"
+    mine = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "area_id": "my-area", "controller": "ISIS", "control_type": "control", "valid_from": "2014-06-10",
+        "valid_to": "2016-01-01", "confidence": "low", "approximate": True,
+        "sources": [{"title": "An analyst's sketch", "url": "https://example.org/r"}]},
+        "geometry": {"type": "Polygon", "coordinates": [[[43.7, 35.2], [43.9, 35.2], [43.9, 35.4], [43.7, 35.2]]]}}]}
+    with chromium_page() as (other, _):
+        page = other.context.browser.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL) else r.abort())
+        other.goto(link)
+        _, other_frame = map_frame(other)
+        other_frame.wait_for_function("document.querySelector('#map_div').dataset.control !== undefined")
+        before = other_frame.evaluate(CONTROLS)
+        assert len(before) > 5
+        page.goto(link)
+        map_frame(page)
+        page.get_by_text("Official boundaries and your own control areas").click()
+        _upload(page, 1, "irq_admbnda_adm2_cso_20190603.geojson",
+                (shared / "real" / "irq_admbnda_adm2_cso_20190603.geojson").read_bytes(), "application/geo+json")
+        page.get_by_role("button", name="Use these boundaries").click()
+        page.get_by_role("button", name="Back to the built-in approximate boundaries").wait_for(timeout=120_000)
+        _upload(page, 2, "mine.geojson", json.dumps(mine).encode(), "application/geo+json")
+        page.get_by_text("replace the defaults").click()
+        page.get_by_role("button", name="Load control areas").click()
+        assert _controls_when_settled(page, "my-area|ISIS") == ["my-area|ISIS"]
+        assert not page.locator("[data-testid='stException']").count()
+        screenshot(page, "app_user_boundaries_and_areas")
+        other.reload()
+        _, other_frame = map_frame(other)
+        other_frame.wait_for_function("document.querySelector('#map_div').dataset.control !== undefined")
+        assert other_frame.evaluate(CONTROLS) == before
+        assert not other.get_by_role("button", name="Back to the built-in approximate boundaries").count()

@@ -13,6 +13,7 @@
 .atlas-legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 .atlas-cluster { border-radius: 50%; color: #fff; font: bold 11px/1 system-ui, sans-serif; text-align: center;
   border: 2px solid rgba(255,255,255,0.9); box-shadow: 0 0 0 1px rgba(0,0,0,0.35); opacity: 0.9; }
+.atlas-selected { box-shadow: 0 0 0 4px #00e5ff; }
 .atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
 </style>
 {% endmacro %}
@@ -44,20 +45,25 @@ atlas.mark = function (map, key, value) {
   c.dataset.drawn = String((Number(c.dataset.drawn) || 0) + 1);
 };
 atlas.incidentLayer = function (data, o) {
-  return L.geoJSON(data, {
+  var chosen = function (p) {
+    return !!o.selected && (p.id === o.selected || (p.ids || []).indexOf(o.selected) >= 0);
+  };
+  var layer = L.geoJSON(data, {
     pointToLayer: function (f, ll) {
       var p = f.properties, colour = o.colours[p.t] || '#777', r = p.r;
       if (p.kind === 'cluster') {
         var size = Math.round(2 * r), dot = atlas.el('div', p.n, 'atlas-cluster');
         dot.style.background = colour; dot.style.width = size + 'px'; dot.style.height = size + 'px';
         dot.style.lineHeight = size + 'px';
+        if (chosen(p)) { dot.className += ' atlas-selected'; }
         return L.marker(ll, {icon: L.divIcon({html: dot, className: '', iconSize: [size, size]}),
-                             bubblingMouseEvents: false});
+                             bubblingMouseEvents: false, zIndexOffset: chosen(p) ? 1000 : 0});
       }
       var style = {radius: r, color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.85, bubblingMouseEvents: false};
       if (p.p === 1) { style.color = '#ffffff'; style.weight = 1; }
       else if (p.p === 2) { style.fillOpacity = 0.12; style.weight = 2.5; }
       else { style.fillOpacity = 0.06; style.weight = 2; style.dashArray = '3 3'; style.radius = r + 4; }
+      if (chosen(p)) { style.color = '#00e5ff'; style.weight = 4; style.dashArray = null; style.className = 'atlas-selected'; }
       return L.circleMarker(ll, style);
     },
     onEachFeature: function (f, lyr) {
@@ -79,6 +85,16 @@ atlas.incidentLayer = function (data, o) {
       lyr.bindTooltip(function () { return atlas.el('span', p.n); }, {sticky: true});
     }
   });
+  layer.eachLayer(function (l) { if (chosen(l.feature.properties) && l.bringToFront) { l.bringToFront(); } });
+  // The layers are redrawn when an incident is picked: its popup opens again on the new layer.
+  layer.on('add', function () {
+    layer.eachLayer(function (l) {
+      if (l.feature.properties.kind === 'incident' && chosen(l.feature.properties)) {
+        setTimeout(function () { if (l._map) { l.openPopup(); } }, 0);
+      }
+    });
+  });
+  return layer;
 };
 atlas.controlLayer = function (data) {
   return L.geoJSON(data, {

@@ -65,7 +65,7 @@ def test_control_fields_and_boundary_names_are_not_templates(tmp_path):
     layers = control.default_layers().head(1).copy()
     for col in ("controller", "label", "notes", "area_id"):
         layers[col] = payload
-    bounds = boundaries.current_boundaries().copy()
+    bounds = boundaries.approximate_boundaries().copy()
     bounds["name_en"] = payload + " {% if"
     m = mapview.build_map(boundaries=bounds, places=mapview.label_places(gazetteer.load_gazetteer()), overlays=[mapview.control_layer(layers)])
     page = m.get_root().render()
@@ -78,7 +78,7 @@ def test_streamlit_folium_gets_plain_script_text():
     HTML-escape the page's own code before it (`L.map(&#34;map_div&#34;…)`) and no map would draw."""
     from streamlit_folium import generate_leaflet_string
 
-    m = mapview.build_map(boundaries=boundaries.current_boundaries(),
+    m = mapview.build_map(boundaries=boundaries.approximate_boundaries(),
                           places=mapview.label_places(gazetteer.load_gazetteer()))
     group = mapview.incident_layer(rows([{"place": "A \"quoted\" <place> & co", "date_start": "2016-05-01",
                                           "date_end": "2016-05-01"}]))
@@ -87,3 +87,18 @@ def test_streamlit_folium_gets_plain_script_text():
     script = generate_leaflet_string(m) + generate_leaflet_string(group)
     assert "&#34;" not in script and "&lt;" not in script and "atlas.incidentLayer" in script
     assert "\\u003cplace\\u003e" in script
+
+
+def test_map_assets_are_declared_per_map_never_patched_into_folium():
+    """Issue 10: map assets were set by patching folium's classes for the whole process."""
+    import folium
+    import folium.plugins
+
+    before = (list(folium.Map.default_js), list(folium.plugins.HeatMap.default_js))
+    m = mapview.build_map(boundaries=boundaries.approximate_boundaries(),
+                          places=mapview.label_places(gazetteer.load_gazetteer()), assets_url="/here")
+    mapview.incident_layer(rows([{"date_start": "2016-05-01", "date_end": "2016-05-01"}]), heat=True,
+                           assets_url="/here").add_to(m)
+    page = m.get_root().render()
+    assert '"/here/leaflet.js"' in page and '"/here/leaflet-heat.js"' in page and "cdn" not in page.lower()
+    assert (list(folium.Map.default_js), list(folium.plugins.HeatMap.default_js)) == before
