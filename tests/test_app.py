@@ -272,3 +272,44 @@ def test_a_link_to_the_ends_of_the_period_opens_that_view(app, params, key, valu
     at = app.run()
     no_errors(at)
     assert at.slider(key=key).value == value
+
+
+def test_the_chart_follows_every_filter_but_the_window_and_says_so(app):
+    """Issue 10: the chart said "same filters" but ignored actor, controller and minimum killed, and
+    still drew bars with 0 matches."""
+    at = app.run()
+    assert any("except the time window" in c.value for c in at.caption)
+    at.text_input(key="q").set_value("no such thing anywhere zzzz").run()
+    no_errors(at)
+    assert not at.get("arrow_vega_lite_chart")
+    assert any("no monthly chart" in c.value for c in at.caption)
+    at.text_input(key="q").set_value("").run()
+    at.number_input(key="mink").set_value(10_000).run()
+    assert not at.get("arrow_vega_lite_chart")
+
+
+def test_the_jump_list_follows_the_control_areas_a_user_loaded(app):
+    """Issue 10: the "jump to a control change" list ignored the control areas the user loaded."""
+    import json
+
+    at = app.run()
+    assert not any(o.startswith("2012-03-04") for o in at.selectbox(key="jump_to").options)
+    mine = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "area_id": "mine", "controller": "ISIS", "control_type": "control", "valid_from": "2012-03-04",
+        "valid_to": "2012-09-01", "confidence": "low", "approximate": True,
+        "sources": [{"title": "An analyst's sketch"}]},
+        "geometry": {"type": "Polygon", "coordinates": [[[43.7, 35.2], [43.9, 35.2], [43.9, 35.4], [43.7, 35.2]]]}}]}
+    at.file_uploader(key="control_upload").set_value(("mine.geojson", json.dumps(mine).encode(),
+                                                      "application/geo+json")).run()
+    at.button(key="load_control").click().run()
+    no_errors(at)
+    assert any(o.startswith("2012-03-04") for o in at.selectbox(key="jump_to").options)
+
+
+def test_the_offline_html_of_a_window_plays_with_a_trailing_period(app):
+    """Issue 10: the offline HTML made in window mode used the whole window as its trailing period,
+    so playback showed almost everything at every date."""
+    at = app.run()
+    at.button(key="prep_html").click().run()
+    page = at.session_state["export_html"][1].decode("utf-8")
+    assert '"trail_days":90' in page
