@@ -6,11 +6,7 @@ the time bar with playback, the map, the headline counts and timeline, the table
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-import logging
-import math
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -23,40 +19,19 @@ from streamlit_folium import st_folium
 from events import exports, model, query, sources, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
+from ui.downloads import exported, prepared
+from ui.incidents import TABLE_MAX, details, incident_table, take_clicks
+from ui.link import link_dates, link_number
+from ui.messages import failed, plain
+from ui.uploads import saved_upload
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
 TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
 SPEEDS = {"slow (2 s)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
 
 st.set_page_config(page_title="Kirkuk incident atlas", page_icon="🗺️", layout="wide")
-LOG = logging.getLogger("atlas")
 _prefix = st.get_option("server.baseUrlPath").strip("/")
 ASSETS = f"/{_prefix}{assets.URL}" if _prefix else assets.URL  # the map's local libraries, declared per map
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&\"'])")
-
-
-def plain(text) -> str:
-    """Text from data or a user's file for a Streamlit message or caption: every Markdown character
-    escaped, so a name can never become a link, an image (a web beacon), HTML or a colour directive."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def saved_upload(upload, folder: str) -> Path:
-    """The uploaded bytes in `folder` under a name the file system accepts (the user's name, cleaned
-    of path separators and control characters and shortened, keeping its extension)."""
-    name = re.sub(r"[\x00-\x1f\x7f/\\\\]+", "_", Path(str(upload.name)).name).strip(" .") or "upload"
-    stem, dot, ext = name.rpartition(".")
-    if not dot or len(ext) > 10:
-        stem, ext = name, ""
-    path = Path(folder) / (stem[:100].encode("utf-8")[:180].decode("utf-8", "ignore") + (f".{ext}" if ext else ""))
-    path.write_bytes(upload.getvalue())
-    return path
-
-
-def failed(what: str, exc: BaseException) -> str:
-    """One line for the user about an unforeseen failure; the traceback goes to the server's log only."""
-    LOG.error("%s failed", what, exc_info=exc)
-    return f"{what} failed unexpectedly ({type(exc).__name__}); nothing was changed. The details are in the server log."
 
 
 # ----------------------------------------------------------------------------------------------
@@ -160,18 +135,6 @@ def jump() -> None:
         start, end = st.session_state.window
         half = (end - start) / 2
         st.session_state.window = (_clamp(day - half), _clamp(day + half))
-
-
-def link_dates(name: str) -> list[dt.date]:
-    """The dates of a shared link's parameter inside the atlas's period ([] when absent or not dates).
-
-    Read here because Streamlit's bound slider ignores a link value equal to the slider's own ends
-    (a window of the whole period, or "as of 2003-01-01")"""
-    try:
-        days = [dt.date.fromisoformat(str(v)[:10]) for v in st.query_params.get_all(name)]
-    except ValueError:
-        return []
-    return days if all(FIRST <= d <= LAST for d in days) else []
 
 
 st.session_state.setdefault("mode", "window")
@@ -349,40 +312,6 @@ SEARCH = search_index(STORE, FACTS["data_version"], BOUNDS, BOUNDARIES) if text 
 VIEW = view.select(DATA, V, search=SEARCH)          # the map, counts, table and every export
 TIMELINE = view.timeline(DATA, V, search=SEARCH)    # the chart: the same filters at every date
 AREAS = control.control_at(ON, layers=LAYERS) if show_control else LAYERS.iloc[0:0]
-TABLE_MAX = 2_000  # the table lists the most recent incidents; exports carry the whole selection
-
-
-def incident_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table's rows: the most recent TABLE_MAX incidents, dates and tolls as text."""
-    listed = frame.nlargest(TABLE_MAX, "date_start") if len(frame) > TABLE_MAX else frame
-    table = listed.assign(date=[mapview.date_label(a, b, p) for a, b, p in
-                                zip(listed["date_start"], listed["date_end"], listed["date_precision"])],
-                          killed=[mapview.killed_text(a, b, c) for a, b, c in
-                                  zip(listed["killed_low"], listed["killed_best"], listed["killed_high"])])
-    return table[["incident_id", "date", "place", "place_ar", "admin2", "event_type", "sub_event_type", "actor1",
-                  "actor2", "killed", "wounded", "controller", "source_dataset"]].reset_index(drop=True)
-
-
-def take_clicks(table: pd.DataFrame) -> None:
-    """Apply the last click on the map and the last table pick. Their widget state arrives with this
-    run, so applying it before anything is drawn lets the map highlight and the details panel show
-    the new choice at once."""
-    props = ((st.session_state.get("map") or {}).get("last_active_drawing") or {}).get("properties") or {}
-    click = props.get("id") or props.get("cell")
-    if click and click != st.session_state.get("clicked"):
-        st.session_state.clicked = click
-        if props.get("kind") == "incident":
-            st.session_state.selected, st.session_state.cluster = props["id"], None
-        elif props.get("kind") == "cluster":
-            st.session_state.cluster = {"cell": props["cell"], "zoom": props["z"], "cell_px": props.get("px", 22)}
-    pick = st.session_state.get("cluster_pick")  # an incident chosen in the list of a clicked circle
-    if pick and pick != st.session_state.get("cluster_taken"):
-        st.session_state.cluster_taken = st.session_state.selected = pick
-    rows = ((st.session_state.get("table") or {}).get("selection") or {}).get("rows") or []
-    if rows and rows[0] < len(table) and table.loc[rows[0], "incident_id"] != st.session_state.get("table_pick"):
-        st.session_state.table_pick = st.session_state.selected = table.loc[rows[0], "incident_id"]
-
-
 TABLE = incident_table(VIEW)
 st.session_state.setdefault("selected", st.query_params.get("sel"))
 take_clicks(TABLE)
@@ -394,23 +323,6 @@ st.markdown(f"### {label}")
 # ----------------------------------------------------------------------------------------------
 # Map
 # ----------------------------------------------------------------------------------------------
-def link_number(name: str, default: float, low: float, high: float, *, whole: bool = False) -> float:
-    """A number from the shared link, or `default` with a note when it is missing, not a finite
-    number, or outside low..high (a crafted link never breaks the page)."""
-    raw = st.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-        if not math.isfinite(value) or not low <= value <= high or (whole and value != int(value)):
-            raise ValueError
-    except (TypeError, ValueError):
-        st.session_state.setdefault("link_notes", []).append(
-            f"link parameter {name} ({str(raw)[:40]}) ignored: expected a number from {low:g} to {high:g}")
-        return default
-    return int(value) if whole else value
-
-
 if "view0" not in st.session_state:
     st.session_state.view0 = {"lat": link_number("lat", mapview.CENTER[0], -85, 85),
                               "lon": link_number("lon", mapview.CENTER[1], -180, 180),
@@ -506,35 +418,7 @@ def current_view() -> snapshot.View:
 # What an export was made of: a prepared file is offered only while the view is still the same.
 VIEW_KEY = json.dumps([view.to_query(view.with_changes(V, selected=None)), FACTS["data_version"], BOUNDS,
                        len(LAYERS)], default=str)
-
-
-def _exported(name: str, build, *, extra=()) -> None:
-    """Build an export on request (not on every rerun) and keep it, with the view it shows, for its
-    download button."""
-    key = json.dumps([VIEW_KEY, *extra], default=str)
-    try:
-        st.session_state[f"export_{name}"] = (key, build(), f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}")
-        st.session_state.pop(f"export_{name}_error", None)
-    except (AtlasError, ValueError) as exc:
-        st.session_state[f"export_{name}_error"] = plain(exc)
-        st.session_state.pop(f"export_{name}", None)
-    except Exception as exc:  # noqa: BLE001 (no traceback on the page)
-        st.session_state[f"export_{name}_error"] = failed("The export", exc)
-        st.session_state.pop(f"export_{name}", None)
-
-
-def prepared(name: str, *, extra=()):
-    """(content, file stem) of the export made for exactly this view, else None; a file made for an
-    earlier view is dropped with a note instead of being offered under this view's name."""
-    item = st.session_state.get(f"export_{name}")
-    if item is None:
-        return None
-    key, content, stem = item
-    if key != json.dumps([VIEW_KEY, *extra], default=str):
-        st.session_state.pop(f"export_{name}", None)
-        st.caption("The view has changed since the last file was prepared: prepare it again.")
-        return None
-    return content, stem
+STEM = f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}"
 
 
 with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)"):
@@ -543,8 +427,8 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
         fmt = st.selectbox("Incidents in view as", list(exports.FORMATS), key="export_fmt",
                            format_func=lambda name: exports.FORMATS[name].label)
         if st.button("Prepare data file", key="prep_data"):
-            _exported("data", lambda: exports.export(VIEW, fmt), extra=[fmt])
-        if ready := prepared("data", extra=[fmt]):
+            exported("data", view_key=VIEW_KEY, stem=STEM, build=lambda: exports.export(VIEW, fmt), extra=[fmt])
+        if ready := prepared("data", view_key=VIEW_KEY, extra=[fmt]):
             (content, ext, mime), stem = ready
             st.download_button(f"Download {ext}", content, file_name=stem + ext, mime=mime, key="dl_data")
         if st.button("Prepare control areas (GeoJSON)", key="prep_control"):
@@ -552,8 +436,8 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
                 live = LAYERS[(LAYERS["valid_from"] <= pd.Timestamp(end)) &
                               (LAYERS["valid_to"].isna() | (LAYERS["valid_to"] > pd.Timestamp(start)))]
                 return control.export_geojson(live)
-            _exported("control", window_areas)
-        if ready := prepared("control"):
+            exported("control", view_key=VIEW_KEY, stem=STEM, build=window_areas)
+        if ready := prepared("control", view_key=VIEW_KEY):
             st.download_button("Download control areas", ready[0], file_name=f"control_{ready[1]}.geojson",
                                mime="application/geo+json", key="dl_control")
     with png_col:
@@ -564,19 +448,19 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
                        "(bash .ci/setup --test installs Debian's chromium).")
         elif st.button("Render PNG", key="prep_png"):
             with st.spinner("Rendering the map in headless Chromium…"):
-                _exported("png", lambda: snapshot.snapshot_png(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES,
+                exported("png", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.snapshot_png(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES,
                                                                data_version=FACTS["data_version"],
                                                                size=snapshot.parse_size(size)), extra=[size])
-        if ready := prepared("png", extra=[size]):
+        if ready := prepared("png", view_key=VIEW_KEY, extra=[size]):
             st.download_button("Download PNG", ready[0], file_name=ready[1] + ".png", mime="image/png", key="dl_png")
     with html_col:
         st.caption("One HTML file with its own time slider, for e-mail; opens offline. Each date shows the "
                    f"incidents of the {TRAILS[trail] if trail else 90} days up to it.")
         if st.button("Make interactive HTML", key="prep_html"):
-            _exported("html", lambda: snapshot.interactive_html(
+            exported("html", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.interactive_html(
                 DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
                 trail_days=TRAILS[trail] if trail else 90).encode("utf-8"))
-        if ready := prepared("html"):
+        if ready := prepared("html", view_key=VIEW_KEY):
             st.download_button("Download HTML", ready[0], file_name=ready[1] + ".html", mime="text/html",
                                key="dl_html")
     st.markdown("**Briefing pack (PDF, one page per date)**")
@@ -587,13 +471,13 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
     if snapshot.browser_available() and st.button("Render briefing PDF", key="prep_pdf"):
         bar = st.progress(0.0, text="Rendering pages…")
         view = current_view()
-        _exported("pdf", lambda: snapshot.briefing_pdf(
+        exported("pdf", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.briefing_pdf(
             DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=view.filters,
             controllers=controllers, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
             trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
             progress=lambda i, n: bar.progress(i / n, text=f"Page {i} of {n} rendered")), extra=[brief_dates])
         bar.empty()
-    if ready := prepared("pdf", extra=[brief_dates]):
+    if ready := prepared("pdf", view_key=VIEW_KEY, extra=[brief_dates]):
         st.download_button("Download briefing PDF", ready[0], file_name=f"briefing_{ready[1]}.pdf",
                            mime="application/pdf", key="dl_pdf")
     for name in ("data", "control", "png", "html", "pdf"):
@@ -601,59 +485,10 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
             st.error(st.session_state[f"export_{name}_error"])
 
 
-# ----------------------------------------------------------------------------------------------
-# Details panel (every value escaped; Arabic right-to-left)
-# ----------------------------------------------------------------------------------------------
-def _cell(value) -> str:
-    """A value as escaped HTML; each line takes the direction of its own first letter (Arabic or Latin)."""
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA else str(value)
-    if not text:
-        return "—"
-    return "<br>".join(f'<span dir="auto">{html.escape(line)}</span>' for line in text.split("\n"))
-
-
-def details(incident_id: str) -> None:
-    row = DATA[DATA["incident_id"] == incident_id]
-    if row.empty:
-        st.info("The selected incident is not in the data any more.")
-        return
-    r = row.iloc[0]
-    sources = []
-    for c in model.parse_sources(r["sources"]):
-        title = html.escape(c.get("title") or c.get("publisher") or c.get("url") or "source")
-        extra = html.escape(" · ".join(x for x in (c.get("publisher"), c.get("date")) if x and x != c.get("title")))
-        url = c.get("url") or ""
-        link = (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">{title}</a>'
-                if url.startswith(("http://", "https://")) else title)
-        sources.append(f"<li>{link}{' — ' + extra if extra else ''}</li>")
-    lines = [
-        ("Date", f"{mapview.date_label(r.date_start, r.date_end, r.date_precision)} (known to the {r.date_precision})"),
-        ("Place", None), ("Location precision", mapview.PRECISION_LABELS.get(int(r.geo_precision), "")),
-        ("District / sub-district", " / ".join(x for x in (r.admin2, r.admin3) if isinstance(x, str))),
-        ("Type", f"{r.event_type} — {r.sub_event_type}" if isinstance(r.sub_event_type, str) else r.event_type),
-        ("Target", r.target), ("Actors", " vs ".join(x for x in (r.actor1, r.actor2) if isinstance(x, str))),
-        ("Killed", mapview.killed_text(r.killed_low, r.killed_best, r.killed_high)),
-        ("Wounded", mapview.killed_text(r.wounded_low, r.wounded, r.wounded_high)),
-        ("Controlled by then", f"{r.controller}" + (f" ({r.control_type})" if r.control_type else "")),
-        ("Confidence", r.confidence), ("Data set", f"{r.source_dataset} · {r.incident_id}"),
-    ]
-    body = []
-    for key, value in lines:
-        if key == "Place":
-            body.append(f"<tr><th>Place</th><td>{_cell(r.place)}<br>{_cell(r.place_ar)}</td></tr>")
-        else:
-            body.append(f"<tr><th>{html.escape(key)}</th><td>{_cell(value)}</td></tr>")
-    notes = _cell(r.notes)
-    # st.html: HTML made of escaped pieces, never read as Markdown (a blank line in a note cannot
-    # turn the rest into a Markdown image that the browser would fetch).
-    st.html(f'<div id="details-panel"><table>{"".join(body)}</table>'
-            f"<p><b>Notes</b><br>{notes}</p><p><b>Sources</b></p><ul>{''.join(sources)}</ul></div>")
-
-
 with DETAILS:
     st.subheader("Details")
     if V.selected:
         st.query_params["sel"] = V.selected
-        details(V.selected)
+        details(DATA, V.selected)
     else:
         st.caption("Click an incident on the map or a row in the table to see its details and sources.")
