@@ -270,14 +270,24 @@ def _private(path: Path, suffix: str, make: Callable[[Path], None]) -> tuple[Pat
     while True:
         target = path.parent / f".{path.name[:40]}.{secrets.token_hex(6)}{suffix}"
         make(target)
-        fd = os.open(target / "lock" if target.is_dir() else target, os.O_RDWR | os.O_CREAT, 0o600)
+        lock = target / "lock" if target.is_dir() else target
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         if fcntl is None:
             return target, fd
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return target, fd
         except BlockingIOError:  # `_sweep` took it for a dead import's in that instant: make another
             os.close(fd)
+            continue
+        # Another process's `_sweep` may have locked and removed it between our making and locking it:
+        # then our lock holds a deleted file, and the name is free for anyone. Only a lock on the file
+        # still at that name protects it.
+        try:
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                return target, fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
 
 
 def _sweep(path: Path) -> None:
