@@ -181,6 +181,9 @@ with st.sidebar:
     with st.expander("Import incidents (ACLED, UCDP, GTD, CSV, GeoJSON)"):
         upload = st.file_uploader("File", type=sources.suffixes(), key="upload")
         kind = st.selectbox("What it is", sources.choices(), key="upload_kind", help="auto: detected from the header")
+        orders = {"as the file settles it": None, "day first (5/9 = 5 Sep)": True, "month first (5/9 = 9 May)": False}
+        order = st.selectbox("Dates like 5/9/2020", list(orders), key="upload_order",
+                             help="Only when no date in the file has a day above 12: then you say which it is")
         if st.button("Import", disabled=upload is None, key="do_import"):
             st.session_state.import_result = None
             with tempfile.TemporaryDirectory() as tmp:
@@ -188,6 +191,7 @@ with st.sidebar:
                 try:
                     path = saved_upload(upload, tmp)
                     summary = store.import_file(STORE, path, source=kind, geocoder=gazetteer.geocode,
+                                                dayfirst=orders[order],
                                                 progress=lambda n: bar.progress(0.5, text=f"{n:,} rows read…"),
                                                 notify=lambda message: bar.progress(0.5, text=message))
                     bar.progress(1.0, text="Done")

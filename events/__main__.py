@@ -68,6 +68,11 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
                    help="what the file is (default: detected from its header)")
     p.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
     p.add_argument("--rejects", metavar="FILE", help="write the rejects report (row, field, value, reason) as CSV")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
+                       help="numeric dates such as 5/9/2020 are day/month (when the file itself never settles it)")
+    order.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False,
+                       help="numeric dates such as 5/9/2020 are month/day")
     p.add_argument("--json", action="store_true", help="print one JSON object: accepted, rejected, source, ...")
 
 
@@ -164,7 +169,8 @@ def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None) ->
     from events import sources
     path = Path(args.path)
     try:
-        summary = store.import_file(args.store, path, source=args.source, geocoder=geocoder, notify=_say)
+        summary = store.import_file(args.store, path, source=args.source, geocoder=geocoder, notify=_say,
+                                    dayfirst=args.dayfirst)
     except OSError as exc:
         print(f"error: {path.name}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -126,8 +126,23 @@ FAR_FUTURE = pd.Timestamp("2200-01-01")
 # The largest plausible death or injury toll of one incident; anything above is rejected.
 MAX_COUNT = 100_000
 
-# The region the atlas is about, with a margin: Iraq and its borders. Used to spot swapped lat/lon.
+# The region the atlas is about, with a margin: Iraq and its borders. Used to spot swapped lat/lon only
+# for sources that do not (yet) pass the file's country (see COUNTRY_HINT).
 REGION_BOUNDS = (29.0, 38.7, 37.5, 48.7)  # south, west, north, east
+# A converted frame may carry the file's own country (name, ISO3 or ISO numeric) in this extra column; with it,
+# a row is suspected of swapped lat/lon only when the swapped point lies in that country and the given one does
+# not. Coarse bounding boxes (south, west, north, east; rounded outwards from the countries' extents) of Iraq
+# and its neighbours: a country not listed is never suspected.
+COUNTRY_HINT = "_country"
+COUNTRY_BOUNDS: dict[str, tuple[float, float, float, float]] = {
+    "iraq": (29.0, 38.7, 37.4, 48.7), "syria": (32.3, 35.7, 37.4, 42.4), "turkey": (35.8, 25.6, 42.2, 44.9),
+    "iran": (25.0, 44.0, 39.8, 63.4), "jordan": (29.1, 34.9, 33.4, 39.4), "kuwait": (28.5, 46.5, 30.1, 48.5),
+    "saudi arabia": (16.3, 34.4, 32.2, 55.7),
+}
+COUNTRY_ALIASES = {"irq": "iraq", "368": "iraq", "syr": "syria", "760": "syria", "syrian arab republic": "syria",
+                   "tur": "turkey", "792": "turkey", "turkiye": "turkey", "türkiye": "turkey", "irn": "iran",
+                   "364": "iran", "iran (islamic republic of)": "iran", "jor": "jordan", "400": "jordan",
+                   "kwt": "kuwait", "414": "kuwait", "sau": "saudi arabia", "682": "saudi arabia"}
 
 
 def empty() -> gpd.GeoDataFrame:
@@ -214,6 +229,29 @@ def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=points, crs=CRS)
 
 
+def looks_swapped(lat: pd.Series, lon: pd.Series, country: pd.Series | None) -> pd.Series:
+    """Rows whose lat/lon look swapped: the swapped point lies in the row's stated country and the given one
+    does not. Without a country column at all (a source not passing one), the old test against the whole
+    region (REGION_BOUNDS) applies; an empty or unlisted country is never suspected."""
+    lat, lon = lat.reset_index(drop=True), lon.reset_index(drop=True)
+    if country is None:
+        s, w, n, e = REGION_BOUNDS
+        return ~(lat.between(s, n) & lon.between(w, e)) & lon.between(s, n) & lat.between(w, e)
+    name = country.reset_index(drop=True).fillna("").astype("str").str.strip().str.lower()
+    name = name.map(lambda v: COUNTRY_ALIASES.get(v.removesuffix(".0"), v))
+    bounds = name.map(COUNTRY_BOUNDS)
+    known = bounds.notna()
+    out = pd.Series(False, index=lat.index)
+    if not known.any():
+        return out
+    box = pd.DataFrame(bounds[known].tolist(), index=lat.index[known], columns=["s", "w", "n", "e"])
+    la, lo = lat[known], lon[known]
+    inside = la.between(box.s, box.n) & lo.between(box.w, box.e)
+    swapped = lo.between(box.s, box.n) & la.between(box.w, box.e)
+    out[known] = (~inside & swapped).to_numpy()
+    return out
+
+
 def _given(raw: pd.DataFrame, col: str) -> pd.Series:
     """Rows where `raw` has a non-empty value in `col`."""
     if col not in raw.columns:
@@ -248,10 +286,8 @@ def _problems(df: gpd.GeoDataFrame, raw: pd.DataFrame) -> list[tuple[str, pd.Ser
     checks.append(("lat", (lat < -90) | (lat > 90), "outside -90..90"))
     checks.append(("lon", (lon < -180) | (lon > 180), "outside -180..180"))
     checks.append(("lat", (lat == 0) & (lon == 0), "0,0 is a placeholder, not a place"))
-    s, w, n, e = REGION_BOUNDS
-    in_region = lat.between(s, n) & lon.between(w, e)
-    swapped_in_region = lon.between(s, n) & lat.between(w, e)
-    checks.append(("lat", ~in_region & swapped_in_region, "latitude and longitude look swapped"))
+    checks.append(("lat", looks_swapped(lat, lon, raw[COUNTRY_HINT] if COUNTRY_HINT in raw.columns else None),
+                   "latitude and longitude look swapped"))
     checks.append(("geo_precision", ~df["geo_precision"].isin(list(GEO_PRECISIONS)), "must be 1, 2, 3 or 4"))
     checks.append(("event_type", ~df["event_type"].isin(list(EVENT_TYPES)), "not an ACLED event type"))
     sub_ok = df["sub_event_type"].isna() | (df["sub_event_type"].map(SUB_EVENT_TYPES) == df["event_type"])

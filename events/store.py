@@ -667,7 +667,7 @@ DEFAULT_PATH = Path(os.environ.get("ATLAS_STORE", Path.home() / ".local/share/ki
 
 
 def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto", mapping: dict | None = None,
-                geocoder=None, progress: Callable[[int], None] | None = None,
+                geocoder=None, dayfirst: bool | None = None, progress: Callable[[int], None] | None = None,
                 notify: Callable[[str], None] | None = None, lock_timeout: float = LOCK_TIMEOUT) -> ImportSummary:
     """Import one file (ACLED, UCDP GED, GTD, a table or features) into the store as one transaction.
 
@@ -679,7 +679,7 @@ def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto
 
     path = Path(path)
     kind = sources.detect_source(path) if source == "auto" else source
-    chunks = sources.iter_import(path, source=kind, mapping=mapping, geocoder=geocoder)
+    chunks = sources.iter_import(path, source=kind, mapping=mapping, geocoder=geocoder, dayfirst=dayfirst)
     return import_chunks(store_path, chunks, file=path.name, sha256=sha256_of(path), source=kind,
                          progress=progress, notify=notify, lock_timeout=lock_timeout)
 

@@ -365,6 +365,8 @@ def crafted(*, canary_url: str = "http://127.0.0.1:9/", canary_file: str = "/non
     for layout, fields in COUNT_FIELDS.items():
         for col, accepted_fields in fields.items():
             for v in NUMBERS_COUNT:
+                if layout == "gtd" and v == "2.5":
+                    continue  # GTD's fractional tolls are a low..high range (issue 11; test_gtd_layouts)
                 add("number", f"count_{layout}_{col}.csv", p(_table_bytes, layout, {col: v}), rows=3, good=2,
                     readable=True, expect=(Expect(3, accepted_fields, v),))
     for layout, fields in COORD_FIELDS.items():

@@ -90,10 +90,12 @@ def detect_source(path) -> str:
 
 
 def iter_import(path, *, source: str = "auto", chunksize: int = 100_000, mapping: Mapping[str, str] | None = None,
-                geocoder: Callable | None = None, confidence: str = "low"
+                geocoder: Callable | None = None, confidence: str = "low", dayfirst: bool | None = None
                 ) -> Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]]:
     """Stream (accepted canonical rows, rejects) per chunk of at most `chunksize` rows.
 
+    `dayfirst`: the order of day and month in numeric dates such as 5/9/2020 when the file itself
+    never settles it (None: the file must settle it, else the import stops and asks).
     The file is checked before the first chunk is read: ImportFailure is raised here, eagerly, for a
     file that is empty, binary, not the claimed `source`, or whose mapping names missing columns.
     `confidence` is the value given to rows of a user's table or features file that have none.
@@ -113,17 +115,17 @@ def iter_import(path, *, source: str = "auto", chunksize: int = 100_000, mapping
     layout = sniff(path, name)
     detected = _by_header(layout.header)
     return stream_rows(path, chosen or detected, layout=layout, detected=detected, chunksize=chunksize,
-                       mapping=mapping, geocoder=geocoder, confidence=confidence)
+                       mapping=mapping, geocoder=geocoder, confidence=confidence, dayfirst=dayfirst)
 
 
 def read_file(path, *, source: str = "auto", chunksize: int = 100_000, mapping: Mapping[str, str] | None = None,
-              geocoder: Callable | None = None, confidence: str = "low") -> ImportResult:
+              geocoder: Callable | None = None, confidence: str = "low", dayfirst: bool | None = None) -> ImportResult:
     """Import a whole file: the concatenation of `iter_import`'s chunks as one ImportResult."""
     path = Path(path)
     chosen = detect_source(path) if source == "auto" else source
     accepted, rejects, rows = [], [], 0
     for acc, rej in iter_import(path, source=chosen, chunksize=chunksize, mapping=mapping, geocoder=geocoder,
-                                confidence=confidence):
+                                confidence=confidence, dayfirst=dayfirst):
         rows += len(acc) + rej["row"].nunique()
         if len(acc):
             accepted.append(acc)

@@ -36,16 +36,21 @@ def resolve(columns, aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return found
 
 
+# How R, Excel and pandas write a missing value: missing in every field of every source, never text.
+# Matched exactly: a JSON `NaN` literal in a features file stays text, so its reject shows what was there.
+MISSING = frozenset({"NA", "N/A", "n/a", "NULL", "null", "nan", "#N/A", "<NA>", "NaT"})
 _SHEET_QUOTE = r"^'(?=[=+\-@\t\r\uff1d\uff0b\uff0d\uff20])"
 
 
 def col(raw: pd.DataFrame, cols: Mapping[str, str], field: str) -> pd.Series:
     """The stripped text of a resolved column ("" when the file lacks it).
 
-    The apostrophe that spreadsheet-safe CSVs (ours: `exports.sheet_safe`) put before a text starting
+    Missing-value markers (`NA`, `N/A`, `NULL`, `nan`, `#N/A`, ...) read as "". The apostrophe that
+    spreadsheet-safe CSVs (ours: `exports.sheet_safe`) put before a text starting
     with = + - @ is dropped, so such a file re-imports with the text as it was."""
     if field in cols and cols[field] in raw.columns:
         text = raw[cols[field]].fillna("").astype("str").str.strip()
+        text = text.where(~text.isin(MISSING), "")
         if text.str.startswith("'").any():
             text = text.str.replace(_SHEET_QUOTE, "", regex=True)
         return text
@@ -251,6 +256,135 @@ def original_json(raw: pd.DataFrame, exclude, extra: Mapping[str, pd.Series] | N
     """JSON of the file's own values that the canonical columns do not carry verbatim."""
     skip = set(exclude)
     frame = raw[[c for c in raw.columns if c not in skip]]
+    frame = frame.apply(lambda s: s.where(~s.astype("str").str.strip().isin(MISSING)))
     if extra:
         frame = frame.assign(**{k: v for k, v in extra.items()})
     return json_objects(frame)
+
+
+# Day dates as Excel, R and pandas write them (ACLED exports): ISO, YYYYMMDD, d-mmm-yy, 01-January-2015,
+# numeric d/m/y in either order, Excel serial numbers.
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_NAMED = re.compile(r"(\d{1,2})[-/ .]+([A-Za-z]{3,9})\.?[-/ .,]+(\d{2}|\d{4})")
+_NUMERIC = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})")
+_SERIAL = re.compile(r"\d{5}(?:\.0+)?")
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"], 1)}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9})
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _date_parts(text: str) -> tuple:
+    """(day, month, year digits, kind) of one date text; kind "numeric" when day/month order is open."""
+    v = text.translate(ARABIC_DIGITS).strip()
+    if m := _ISO.fullmatch(v):
+        return int(m[3]), int(m[2]), m[1], "iso"
+    if m := _COMPACT.fullmatch(v):
+        return int(m[3]), int(m[2]), m[1], "iso"
+    if m := _NAMED.fullmatch(v):
+        month = _MONTHS.get(m[2].lower())
+        return (int(m[1]), month, m[3], "named") if month else (None, None, None, None)
+    if m := _NUMERIC.fullmatch(v):
+        return int(m[1]), int(m[2]), m[3], "numeric"
+    if _SERIAL.fullmatch(v):
+        day = EXCEL_EPOCH + pd.Timedelta(days=int(float(v)))
+        return day.day, day.month, str(day.year), "serial"
+    return None, None, None, None
+
+
+def date_order(text: pd.Series) -> bool | None:
+    """Whether numeric dates in `text` put the day first (True), the month first (False), or None when
+    no value settles it (a first or second part above 12 decides). Values contradicting the majority
+    are left to `day_dates` to reject."""
+    first, second, _, kind = lookup(text.fillna("").astype("str"), _date_parts, 4)
+    numeric = kind == "numeric"
+    day_first = int((numeric & (first.fillna(0).astype(int) > 12)).sum())
+    month_first = int((numeric & (second.fillna(0).astype(int) > 12)).sum())
+    if day_first == month_first:
+        return None
+    return day_first > month_first
+
+
+def has_open_order(text: pd.Series) -> pd.Series:
+    """Numeric dates whose day and month could both be either (5/9/2020)."""
+    first, second, _, kind = lookup(text.fillna("").astype("str"), _date_parts, 4)
+    return (kind == "numeric") & (first.fillna(99).astype(int) <= 12) & (second.fillna(99).astype(int) <= 12)
+
+
+def day_dates(text: pd.Series, *, year: pd.Series, dayfirst: bool | None) -> tuple[pd.Series, pd.Series]:
+    """(dates, reason for each text that is not a date) from every unambiguous form of a day's date.
+
+    A two-digit year takes the century that agrees with the row's `year` (else the nearest one not in
+    the future); numeric d/m/y forms are read in the order `dayfirst` gives (None: only where a part
+    above 12 makes it plain)."""
+    parts = lookup(join_key(text, year), lambda k: _date_parts(k.split(SEP)[0]), 4)
+    a, b, ydigits, kind = parts
+    given_year = numbers(year)
+    out_day, out_month = a.copy(), b.copy()
+    swap = kind == "numeric"
+    if dayfirst is False:
+        out_day, out_month = out_day.where(~swap, b), out_month.where(~swap, a)
+    open_order = swap & (a.fillna(99).astype(int) <= 12) & (b.fillna(99).astype(int) <= 12)
+    if dayfirst is None:
+        plain_mf = swap & (b.fillna(0).astype(int) > 12)
+        out_day, out_month = out_day.where(~plain_mf, b), out_month.where(~plain_mf, a)
+        out_day = out_day.where(~open_order)
+    yd = ydigits.fillna("").astype("str")
+    short = yd.str.len() == 2
+    yy = pd.to_numeric(yd.where(yd != "", None), errors="coerce")
+    this = pd.Timestamp.today().year
+    by_year = given_year.where(given_year % 100 == yy)
+    guess = 2000 + yy
+    guess = guess.where(guess <= this, 1900 + yy)
+    full = yy.where(~short, by_year.where(by_year.notna(), guess))
+    frame = pd.DataFrame({"year": full, "month": pd.to_numeric(out_month, errors="coerce"),
+                          "day": pd.to_numeric(out_day, errors="coerce")})
+    dates = pd.to_datetime(frame.where(frame.notna().all(axis=1)), errors="coerce")
+    dates = model.bound_dates(dates).astype("datetime64[ns]")
+    reason = pd.Series(None, index=text.index, dtype=object)
+    given = ~blank(text)
+    reason = reason.where(~(given & dates.isna()), "not a date (expected e.g. 21 March 2020 or 2020-03-21)")
+    against = swap & ~open_order & dates.isna() & (dayfirst is not None)
+    reason = reason.where(~against, "day and month in the other order than the rest of the file ("
+                          + ("day" if dayfirst else "month") + " first)")
+    reason = reason.where(~(open_order & dates.isna()), "day and month could be either way round")
+    mismatch = given & dates.notna() & short & given_year.notna() & (dates.dt.year != given_year)
+    reason = reason.where(~mismatch, "the two-digit year does not fit the row's year column")
+    dates = dates.where(~mismatch)
+    return dates, reason
+
+
+def geocode_places(places: pd.Series, ctx: dict) -> pd.DataFrame:
+    """lat, lon, found for each place name, asking `ctx["geocoder"]` once per distinct name.
+
+    The geocoder is the caller's (`geocoder(name) -> {lat, lon, found}` mapping or object); a name it
+    does not find, or an error it raises, is simply not found: one bad name never stops an import."""
+    cache: dict = ctx.setdefault("geocache", {})
+    for text in places.unique():
+        if text in cache:
+            continue
+        try:
+            res = ctx["geocoder"](text) if text else None
+        except Exception:  # the caller's geocoder failing on one name leaves that name unplaced
+            res = None
+        get = (lambda k: res.get(k)) if isinstance(res, Mapping) else (lambda k: getattr(res, k, None))
+        found = bool(res is not None and get("found") and get("lat") is not None and get("lon") is not None)
+        cache[text] = (str(get("lat")), str(get("lon")), True) if found else ("", "", False)
+    rows = [cache[t] for t in places]
+    return pd.DataFrame(rows, index=places.index, columns=["lat", "lon", "found"])
+
+
+def tolls(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(best, low, high, fractional) from a reported toll: a whole number is best (low/high left to follow
+    it); a fraction (GTD divides the toll of a multi-part attack: 1.3333333333) leaves best empty, with
+    low and high rounded down and up. Only a plain decimal counts (`19.8`, not `1e-320`); anything else
+    that is not a whole number stays in best, to be rejected there."""
+    ascii_text = digits(text)
+    value = numbers(ascii_text)
+    fractional = (ascii_text.str.fullmatch(r"\d{1,6}\.\d+") & value.notna() & (value != np.floor(value))
+                  & (value <= model.MAX_COUNT))
+    low = np.floor(value).where(fractional).astype("Int64").astype("str").where(fractional, "")
+    high = np.ceil(value).where(fractional).astype("Int64").astype("str").where(fractional, "")
+    return text.where(~fractional, ""), low, high, fractional

@@ -1,13 +1,16 @@
-"""GTD: a Global Terrorism Database export, the 135-column .xlsx or a CSV of it (docs/importers.md)."""
+"""GTD: a Global Terrorism Database export, .xlsx or CSV, of the 0718/0522 (135-column) or older 2012
+(123-column) layout (docs/importers.md). Columns are matched by name, so any of them reads the same way."""
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from events import model
-from events.sources.cells import (SEP, blank, citations, codes, col, date_range, join_key, lookup, month_bounds,
-                                  numbers, original_json, parse_dates, problem)
-from events.sources.pipeline import TABLE_SUFFIXES
+from events.sources.cells import (SEP, blank, citations, codes, col, date_range, geocode_places, join_key, lookup,
+                                  month_bounds, numbers, original_json, parse_dates, problem, tolls)
+from events.sources.pipeline import TABLE_SUFFIXES, ImportFailure
 
 NAME = "gtd"
 LABEL = "a GTD export"
@@ -18,6 +21,7 @@ CITATION = model.citation(title="Global Terrorism Database (GTD)",
 COLUMNS: dict[str, tuple[str, ...]] = {
     "eventid": ("eventid",), "iyear": ("iyear",), "imonth": ("imonth",), "iday": ("iday",),
     "extended": ("extended",), "resolution": ("resolution",),
+    "country_txt": ("country_txt",),
     "provstate": ("provstate",), "city": ("city",), "latitude": ("latitude",), "longitude": ("longitude",),
     "specificity": ("specificity",), "vicinity": ("vicinity",), "summary": ("summary",),
     "suicide": ("suicide",), "attacktype1": ("attacktype1",), "attacktype1_txt": ("attacktype1_txt",),
@@ -30,7 +34,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "gname": ("gname",), "nkill": ("nkill",), "nwound": ("nwound",),
     "scite1": ("scite1",), "scite2": ("scite2",), "scite3": ("scite3",),
 }
-REQUIRED = ("eventid", "iyear", "imonth", "iday", "latitude", "longitude")
+REQUIRED = ("eventid", "iyear", "imonth", "iday")  # older files have no coordinates: geocoded from city/provstate
+NOT_PLACED = ("no coordinates; import with a geocoder (`python -m geo import` uses the gazetteer) to place the "
+              "event from its city or provstate")
+ROUNDED_ID = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.IGNORECASE)
 
 
 def detect(keys: set[str]) -> bool:
@@ -93,7 +100,14 @@ def _gtd_kind(attack: str, suicide: str, ttype: str) -> tuple[str | None, str | 
 def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, list, dict]:
     """A chunk of a GTD export -> (canonical columns, problems, {canonical field: file column})."""
     problems: list = []
-    sid = codes(col(raw, cols, "eventid"))
+    given_id = col(raw, cols, "eventid")
+    sid = codes(given_id)
+    rounded = given_id.str.match(ROUNDED_ID)
+    if rounded.any():
+        raise ImportFailure(f"{ctx['name']}: {int(rounded.sum())} eventid value(s) such as "
+                            f"{given_id[rounded].iloc[0][:20]!r} "
+                            "were rounded by Excel (scientific notation), so events can no longer be told apart; "
+                            "use the file as GTD distributes it, or format eventid as a whole number before saving")
     year, month, day = (numbers(col(raw, cols, f)) for f in ("iyear", "imonth", "iday"))
     # Out-of-range parts (year 99999, 1e19, inf, day 45) become missing before pandas sees them.
     year = year.where(year.between(1, 9999) & (year == np.floor(year)))
@@ -118,9 +132,36 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
     vicinity = codes(col(raw, cols, "vicinity")) == "1"
     geo = spec.map({"1": "1", "2": "3", "3": "3", "4": "4"})
     geo = geo.where(~((spec == "1") & vicinity), "2")
-    problem(problems, "geo_precision", spec == "5", spec,
+    lat, lon = col(raw, cols, "latitude"), col(raw, cols, "longitude")
+    city = col(raw, cols, "city")
+    town = city.where(~city.str.lower().isin(["", "unknown"]) & (spec != "5"), "")
+    province = col(raw, cols, "provstate")
+    province = province.where(province.str.lower() != "unknown", "")
+    no_xy = blank(lat) & blank(lon)
+    geocoded = pd.Series(None, index=raw.index, dtype=object)
+    if ctx.get("geocoder") is not None and no_xy.any():
+        lat, lon, geo = lat.astype(object), lon.astype(object), geo.astype(object)
+        for names, precision_earned in ((town, "2"), (province, "4")):
+            todo = no_xy & (names != "") & geocoded.isna()
+            if todo.any():
+                found = geocode_places(names[todo], ctx)
+                idx = found.index[found["found"].to_numpy()]
+                lat.loc[idx], lon.loc[idx] = found.loc[idx, "lat"], found.loc[idx, "lon"]
+                geo.loc[idx] = precision_earned
+                geocoded.loc[idx] = names.loc[idx]
+    placed = ~no_xy | geocoded.notna()
+    named = (town != "") | (province != "")
+    problem(problems, "geo_precision", (spec == "5") & ~placed, spec,
             "GTD specificity 5: no place below the country; no coordinates", ("lat", "lon"))
-    problem(problems, "geo_precision", ~spec.isin(["1", "2", "3", "4", "5"]), spec, "GTD specificity must be 1 to 5")
+    unplaced = no_xy & ~placed & named & (spec != "5")  # reported once below, as lacking coordinates
+    problem(problems, "geo_precision", ~spec.isin(["1", "2", "3", "4", "5"]) & ~geocoded.notna() & ~unplaced, spec,
+            "GTD specificity must be 1 to 5")
+    if ctx.get("geocoder") is None:
+        problem(problems, "lat", unplaced, lat, NOT_PLACED, ("lon", "geo_precision"))
+    else:
+        problem(problems, "place", unplaced, town.where(town != "", province),
+                "no coordinates, and the geocoder does not know this city or provstate",
+                ("lat", "lon", "geo_precision"))
     attack = col(raw, cols, "attacktype1_txt").str.lower()
     attack = attack.where(attack != "", codes(col(raw, cols, "attacktype1")).map(GTD_ATTACKS).fillna(""))
     ttypes = []
@@ -140,19 +181,25 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
     combos = join_key(*(column for triple in ttypes for column in triple))
     (target,) = lookup(combos, lambda c: (_gtd_targets(c),), 1)
     scites = [pd.DataFrame({"title": col(raw, cols, f)}, index=raw.index) for f in ("scite1", "scite2", "scite3")]
-    city = col(raw, cols, "city")
+    killed, killed_low, killed_high, killed_frac = tolls(col(raw, cols, "nkill"))
+    wounded, wounded_low, wounded_high, wounded_frac = tolls(col(raw, cols, "nwound"))
     verbatim = [cols[f] for f in ("eventid", "provstate", "city", "latitude", "longitude", "gname", "nkill",
                                   "nwound", "summary", "scite1", "scite2", "scite3") if f in cols]
+    extra = {"_geocoded_from": geocoded}
+    for field, frac in (("nkill", killed_frac), ("nwound", wounded_frac)):
+        if field in cols and frac.any():  # a fractional toll is kept as reported
+            extra[cols[field]] = col(raw, cols, field).where(frac)
     frame = pd.DataFrame({
         "incident_id": "gtd:" + sid, "source_dataset": "gtd", "source_id": sid,
         "date_start": start, "date_end": end, "date_precision": precision,
         "place": city.where(city.str.lower() != "unknown", ""), "admin1": col(raw, cols, "provstate"),
-        "lat": col(raw, cols, "latitude"), "lon": col(raw, cols, "longitude"), "geo_precision": geo,
+        "lat": lat, "lon": lon, "geo_precision": geo, model.COUNTRY_HINT: col(raw, cols, "country_txt"),
         "event_type": kind_type, "sub_event_type": kind_sub, "target": target,
         "actor1": col(raw, cols, "gname"),
-        "killed_best": col(raw, cols, "nkill"), "wounded": col(raw, cols, "nwound"),
+        "killed_best": killed, "killed_low": killed_low, "killed_high": killed_high,
+        "wounded": wounded, "wounded_low": wounded_low, "wounded_high": wounded_high,
         "sources": citations(*scites, fixed=CITATION), "notes": col(raw, cols, "summary"),
-        "confidence": "medium", "original": original_json(raw, verbatim),
+        "confidence": "medium", "original": original_json(raw, verbatim, extra),
     }, index=raw.index)
     frame.loc[blank(sid), "incident_id"] = None
     names = {"incident_id": cols.get("eventid"), "source_id": cols.get("eventid"), "date_start": cols.get("iday"),

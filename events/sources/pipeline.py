@@ -75,8 +75,8 @@ def header_keys(header) -> set[str]:
 
 
 def stream_rows(path: Path, source, *, layout: textio.Layout, detected, chunksize: int,
-                mapping: Mapping[str, str] | None, geocoder: Callable | None, confidence: str
-                ) -> Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]]:
+                mapping: Mapping[str, str] | None, geocoder: Callable | None, confidence: str,
+                dayfirst: bool | None = None) -> Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]]:
     """A text table read as `source` (a source module): its columns resolved and checked now, then chunks.
 
     `detected` is the source module the header looks like, named in the message when required
@@ -92,7 +92,7 @@ def stream_rows(path: Path, source, *, layout: textio.Layout, detected, chunksiz
         if missing:
             hint = f"; it looks like {detected.LABEL}" if detected is not source else ""
             raise ImportFailure(f"{name}: not {source.LABEL}: missing column(s) {', '.join(missing)}{hint}")
-    ctx = {"name": name, "dataset": path.stem, "geocoder": geocoder, "confidence": confidence}
+    ctx = {"name": name, "dataset": path.stem, "geocoder": geocoder, "confidence": confidence, "dayfirst": dayfirst}
     return iter_chunks(path, layout, source.convert, cols, ctx, chunksize)
 
 
