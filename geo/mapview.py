@@ -18,7 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from events import model
 # How incidents read and look is defined once in events.labels (the exports use it too); named here
 # as well because the page and the snapshots reach them through the map.
 from events.labels import EVENT_COLOURS, OTHER_COLOUR, PRECISION_LABELS, date_label, killed_text  # noqa: F401
