@@ -52,6 +52,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from events import countries
+
 CRS = "EPSG:4326"
 
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
@@ -130,19 +132,9 @@ MAX_COUNT = 100_000
 # for sources that do not (yet) pass the file's country (see COUNTRY_HINT).
 REGION_BOUNDS = (29.0, 38.7, 37.5, 48.7)  # south, west, north, east
 # A converted frame may carry the file's own country (name, ISO3 or ISO numeric) in this extra column; with it,
-# a row is suspected of swapped lat/lon only when the swapped point lies in that country and the given one does
-# not. Coarse bounding boxes (south, west, north, east; rounded outwards from the countries' extents) of Iraq
-# and its neighbours: a country not listed is never suspected.
+# a row is suspected of swapped lat/lon only when the swapped point lies in that country's outline and the
+# given one does not (events.countries: Natural Earth). A country no outline is known for is never suspected.
 COUNTRY_HINT = "_country"
-COUNTRY_BOUNDS: dict[str, tuple[float, float, float, float]] = {
-    "iraq": (29.0, 38.7, 37.4, 48.7), "syria": (32.3, 35.7, 37.4, 42.4), "turkey": (35.8, 25.6, 42.2, 44.9),
-    "iran": (25.0, 44.0, 39.8, 63.4), "jordan": (29.1, 34.9, 33.4, 39.4), "kuwait": (28.5, 46.5, 30.1, 48.5),
-    "saudi arabia": (16.3, 34.4, 32.2, 55.7),
-}
-COUNTRY_ALIASES = {"irq": "iraq", "368": "iraq", "syr": "syria", "760": "syria", "syrian arab republic": "syria",
-                   "tur": "turkey", "792": "turkey", "turkiye": "turkey", "türkiye": "turkey", "irn": "iran",
-                   "364": "iran", "iran (islamic republic of)": "iran", "jor": "jordan", "400": "jordan",
-                   "kwt": "kuwait", "414": "kuwait", "sau": "saudi arabia", "682": "saudi arabia"}
 
 
 def empty() -> gpd.GeoDataFrame:
@@ -232,23 +224,22 @@ def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 def looks_swapped(lat: pd.Series, lon: pd.Series, country: pd.Series | None) -> pd.Series:
     """Rows whose lat/lon look swapped: the swapped point lies in the row's stated country and the given one
     does not. Without a country column at all (a source not passing one), the old test against the whole
-    region (REGION_BOUNDS) applies; an empty or unlisted country is never suspected."""
+    region (REGION_BOUNDS) applies; an empty or unknown country is never suspected."""
     lat, lon = lat.reset_index(drop=True), lon.reset_index(drop=True)
     if country is None:
         s, w, n, e = REGION_BOUNDS
         return ~(lat.between(s, n) & lon.between(w, e)) & lon.between(s, n) & lat.between(w, e)
-    name = country.reset_index(drop=True).fillna("").astype("str").str.strip().str.lower()
-    name = name.map(lambda v: COUNTRY_ALIASES.get(v.removesuffix(".0"), v))
-    bounds = name.map(COUNTRY_BOUNDS)
-    known = bounds.notna()
+    name = country.reset_index(drop=True).fillna("").astype("str").str.strip()
     out = pd.Series(False, index=lat.index)
-    if not known.any():
+    # Only where the swapped pair is a valid point and differs from the given one (few rows after this).
+    maybe = (name != "") & lon.between(-90, 90) & lat.between(-180, 180) & (lat != lon)
+    if not maybe.any():
         return out
-    box = pd.DataFrame(bounds[known].tolist(), index=lat.index[known], columns=["s", "w", "n", "e"])
-    la, lo = lat[known], lon[known]
-    inside = la.between(box.s, box.n) & lo.between(box.w, box.e)
-    swapped = lo.between(box.s, box.n) & la.between(box.w, box.e)
-    out[known] = (~inside & swapped).to_numpy()
+    swapped = countries.contain(name[maybe], lat=lon[maybe], lon=lat[maybe]).fillna(False).to_numpy(bool)
+    rows = np.flatnonzero(maybe.to_numpy())[swapped]
+    if len(rows):
+        given = countries.contain(name.iloc[rows], lat=lat.iloc[rows], lon=lon.iloc[rows]).fillna(True)
+        out.iloc[rows] = ~given.to_numpy(bool)
     return out
 
 
