@@ -86,6 +86,8 @@ class Chunk:
 def sniff_encoding(head: bytes) -> str:
     """The text encoding of a file's first bytes: BOMs first, then UTF-8, then Windows Arabic (cp1256).
 
+    Accented letters inside Latin words (Bogotá, São Paulo: GTD's Latin-1 CSVs) mean Windows Western
+    (cp1252, a superset of Latin-1's letters), although their bytes are Arabic letters in cp1256. Then
     cp1256 is chosen when most non-ASCII characters it yields are Arabic letters (Excel on Arabic
     Windows); otherwise charset-normalizer decides, with cp1252 as the last resort.
     """
@@ -95,6 +97,8 @@ def sniff_encoding(head: bytes) -> str:
         return "utf-16"
     if _mostly_utf8(head):
         return "utf-8"
+    if _latin_words(head):
+        return "cp1252"
     wide = [c for c in head.decode("cp1256", errors="replace") if ord(c) > 127]
     if wide and sum("\u0600" <= c <= "\u06ff" for c in wide) / len(wide) >= 0.6:
         return "cp1256"
@@ -102,6 +106,20 @@ def sniff_encoding(head: bytes) -> str:
 
     best = charset_normalizer.from_bytes(head).best()
     return best.encoding if best is not None else "cp1252"
+
+
+def _latin_words(head: bytes) -> bool:
+    """Whether most non-ASCII bytes sit next to an ASCII letter (an accent inside a Latin word).
+
+    Arabic written in cp1256 comes as runs of non-ASCII bytes between spaces and punctuation, so its
+    bytes almost never touch an ASCII letter."""
+    high = [i for i, b in enumerate(head) if b > 127]
+    if not high:
+        return False
+    def letter(i: int) -> bool:
+        return 0 <= i < len(head) and (65 <= head[i] <= 90 or 97 <= head[i] <= 122)
+    touching = sum(1 for i in high if letter(i - 1) or letter(i + 1))
+    return touching / len(high) >= 0.6
 
 
 def _mostly_utf8(head: bytes) -> bool:

@@ -23,6 +23,7 @@ NAME = "features"
 LABEL = "a GeoJSON, GeoPackage, KML or zipped shapefile"
 SUFFIXES = ("geojson", "json", "gpkg", "kml")  # what the app's uploader offers
 FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".kml", ".kmz", ".shp", ".fgb", ".gml")  # recognised as features
+DERIVED = ("__lat", "__lon", "__geo")  # the point drawn and its precision: ours, not the file's, so not in `original`
 KML_STYLE_FIELDS = {"altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon", "snippet"}
 
 
@@ -123,12 +124,13 @@ def _features_chunk(gdf: gpd.GeoDataFrame, cols: dict, ctx: dict, lines: np.ndar
     area = pd.Series(has_geom & ~kinds.isin(["Point", "MultiPoint"]).to_numpy(), index=gdf.index)
     raw = pd.DataFrame({c: _feature_text(gdf[c]) for c in gdf.columns
                         if c != gdf.geometry.name and c not in KML_STYLE_FIELDS}, index=gdf.index)
-    raw["__lat"] = pd.Series(y, index=gdf.index).map(_fmt)
-    raw["__lon"] = pd.Series(x, index=gdf.index).map(_fmt)
-    raw["__geo"] = pd.Series("", index=gdf.index, dtype="str").where(~area, "3")
-    fcols = {k: v for k, v in cols.items() if k not in ("lat", "lon")} | {"lat": "__lat", "lon": "__lon"}
-    fcols.setdefault("geo_precision", "__geo")
-    ctx = dict(ctx, lines=lines)
+    lat_col, lon_col, geo_col = DERIVED
+    raw[lat_col] = pd.Series(y, index=gdf.index).map(_fmt)
+    raw[lon_col] = pd.Series(x, index=gdf.index).map(_fmt)
+    raw[geo_col] = pd.Series("", index=gdf.index, dtype="str").where(~area, "3")
+    fcols = {k: v for k, v in cols.items() if k not in ("lat", "lon")} | {"lat": lat_col, "lon": lon_col}
+    fcols.setdefault("geo_precision", geo_col)
+    ctx = dict(ctx, lines=lines, derived=DERIVED)
     frame, problems, names = table.convert(raw, fcols, ctx)
     if area.any():
         gp = pd.to_numeric(frame["geo_precision"], errors="coerce")

@@ -1,5 +1,7 @@
-"""GTD: a Global Terrorism Database export, .xlsx or CSV, of the 0718/0522 (135-column) or older 2012
-(123-column) layout (docs/importers.md). Columns are matched by name, so any of them reads the same way."""
+"""GTD: a Global Terrorism Database export, .xlsx or CSV, of the 0718/0522 (135-column) layout or the older
+one of the 1970-2010/2011 distributions (124 columns: no latitude, longitude, specificity or targsubtype
+columns; `conflict` and `claimconf*` instead). Columns are matched by name, so every layout reads the same
+way; events without coordinates are placed from city/provstate by the caller's geocoder (docs/importers.md)."""
 from __future__ import annotations
 
 import re
@@ -154,9 +156,15 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
     problem(problems, "geo_precision", (spec == "5") & ~placed, spec,
             "GTD specificity 5: no place below the country; no coordinates", ("lat", "lon"))
     unplaced = no_xy & ~placed & named & (spec != "5")  # reported once below, as lacking coordinates
-    problem(problems, "geo_precision", ~spec.isin(["1", "2", "3", "4", "5"]) & ~geocoded.notna() & ~unplaced, spec,
-            "GTD specificity must be 1 to 5")
-    if ctx.get("geocoder") is None:
+    nowhere = no_xy & ~named & ("specificity" not in cols)  # older layout: no coordinates, no place named
+    problem(problems, "place", nowhere, city, "no coordinates, and neither city nor provstate names a place",
+            ("lat", "lon", "geo_precision"))
+    problem(problems, "geo_precision", ~spec.isin(["1", "2", "3", "4", "5"]) & ~geocoded.notna() & ~unplaced
+            & ~nowhere, spec, "GTD specificity must be 1 to 5")
+    if ctx.get("geocoder") is None and "latitude" not in cols:  # the older layout: name the place to geocode
+        problem(problems, "place", unplaced, town.where(town != "", province), NOT_PLACED,
+                ("lat", "lon", "geo_precision"))
+    elif ctx.get("geocoder") is None:
         problem(problems, "lat", unplaced, lat, NOT_PLACED, ("lon", "geo_precision"))
     else:
         problem(problems, "place", unplaced, town.where(town != "", province),
@@ -181,14 +189,9 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
     combos = join_key(*(column for triple in ttypes for column in triple))
     (target,) = lookup(combos, lambda c: (_gtd_targets(c),), 1)
     scites = [pd.DataFrame({"title": col(raw, cols, f)}, index=raw.index) for f in ("scite1", "scite2", "scite3")]
-    killed, killed_low, killed_high, killed_frac = tolls(col(raw, cols, "nkill"))
-    wounded, wounded_low, wounded_high, wounded_frac = tolls(col(raw, cols, "nwound"))
-    verbatim = [cols[f] for f in ("eventid", "provstate", "city", "latitude", "longitude", "gname", "nkill",
-                                  "nwound", "summary", "scite1", "scite2", "scite3") if f in cols]
-    extra = {"_geocoded_from": geocoded}
-    for field, frac in (("nkill", killed_frac), ("nwound", wounded_frac)):
-        if field in cols and frac.any():  # a fractional toll is kept as reported
-            extra[cols[field]] = col(raw, cols, field).where(frac)
+    killed, killed_low, killed_high, _ = tolls(col(raw, cols, "nkill"))
+    wounded, wounded_low, wounded_high, _ = tolls(col(raw, cols, "nwound"))
+    extra = {"_geocoded_from": geocoded}  # `original` keeps every column of the file (a fractional toll as given)
     frame = pd.DataFrame({
         "incident_id": "gtd:" + sid, "source_dataset": "gtd", "source_id": sid,
         "date_start": start, "date_end": end, "date_precision": precision,
@@ -199,7 +202,7 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
         "killed_best": killed, "killed_low": killed_low, "killed_high": killed_high,
         "wounded": wounded, "wounded_low": wounded_low, "wounded_high": wounded_high,
         "sources": citations(*scites, fixed=CITATION), "notes": col(raw, cols, "summary"),
-        "confidence": "medium", "original": original_json(raw, verbatim, extra),
+        "confidence": "medium", "original": original_json(raw, (), extra),
     }, index=raw.index)
     frame.loc[blank(sid), "incident_id"] = None
     names = {"incident_id": cols.get("eventid"), "source_id": cols.get("eventid"), "date_start": cols.get("iday"),

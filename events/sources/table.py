@@ -45,9 +45,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "sources": ("sources", "source", "المصدر"), "url": ("url", "link", "source_url", "الرابط"),
     "notes": ("notes", "description", "summary", "details", "ملاحظات", "الوصف"),
     "confidence": ("confidence",),
+    "country": ("country", "country_txt", "country_name", "iso3", "iso", "البلد", "الدولة"),
 }
-# Extra keys a mapping may use besides the canonical columns: `url` (a link column for the citation).
-MAPPABLE = set(model.COLUMNS) | {"url"}
+# Extra keys a mapping may use besides the canonical columns: `url` (a link column for the citation) and
+# `country` (the row's country: name, ISO3 or ISO numeric code, the hint of the lat/lon swap rule).
+MAPPABLE = set(model.COLUMNS) | {"url", "country"}
 
 
 def resolve_columns(header, mapping: Mapping[str, str] | None, name: str) -> dict[str, str]:
@@ -93,8 +95,9 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d 
 def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, list, dict]:
     """A chunk of a user's table -> (canonical columns, problems, {canonical field: file column}).
 
-    `ctx` gives the file's `name` and `dataset` (its stem), `lines`, the `geocoder` (or None) and the
-    default `confidence`."""
+    `ctx` gives the file's `name` and `dataset` (its stem), `lines`, the `geocoder` (or None), the
+    default `confidence` and, optionally, `derived`: columns the caller added to `raw` (not the file's,
+    so left out of `original`)."""
     problems: list = []
     lines = ctx["lines"]
     g = lambda f: col(raw, cols, f)  # noqa: E731
@@ -160,11 +163,10 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
     cite = pd.DataFrame({"title": text_sources.where(~is_url & ~is_json, ""), "url": url}, index=raw.index)
     built = citations(cite, pd.DataFrame({"title": ctx["name"], "publisher": "imported file"}, index=raw.index))
     sources = text_sources.where(is_json, built)
-    mapped = set(cols.values())
     extra = {"_geocoded_from": geocoded, "_geo_precision_assumed": pd.Series(None, index=raw.index, dtype=object)
              .where(~assumed, "2: no precision given with the coordinates")}
     is_object = lookup(g("original"), lambda v: (_is_json_object(v),), 1)[0].astype(bool)
-    original = g("original").where(is_object, original_json(raw, mapped, extra))
+    original = g("original").where(is_object, original_json(raw, ctx.get("derived", ()), extra))  # every column
     confidence = g("confidence").str.lower()
     frame = pd.DataFrame({
         "incident_id": incident, "source_dataset": dataset, "source_id": sid,
@@ -176,6 +178,8 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
         "sources": sources, "notes": notes, "confidence": confidence.where(confidence != "", ctx["confidence"]),
         "original": original,
     }, index=raw.index)
+    if "country" in cols:  # the file says where each row is: a swap is suspected only against that country
+        frame[model.COUNTRY_HINT] = g("country")
     return frame, problems, dict(cols)
 
 

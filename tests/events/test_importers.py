@@ -307,7 +307,7 @@ def test_gtd_dates_places_types_targets_and_citations(tmp_path):
     assert g[7].target == "coalition forces;police" and pd.isna(g[7].killed_best)
     original = json.loads(g[1].original)
     assert original["attacktype1_txt"] == "Bombing/Explosion" and original["specificity"] == "1"
-    assert "summary" not in original and g[1].notes.startswith("Synthetic")
+    assert original["summary"] == g[1].notes and g[1].notes.startswith("Synthetic")
     got = reasons(res)
     assert got[(9, "attacktype1_txt")].startswith("GTD attack type has no ACLED equivalent")
     assert got[(10, "specificity")].startswith("GTD specificity 5") and (10, "latitude") not in got
