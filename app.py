@@ -16,14 +16,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from events import exports, model, query, sources, store, view
+from events import exports, labels, model, query, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 from ui.downloads import exported, prepared
 from ui.incidents import TABLE_MAX, details, incident_table, take_clicks
 from ui.link import link_dates, link_number
 from ui.messages import failed, plain
-from ui.uploads import saved_upload
+from ui.uploads import import_panel, saved_upload
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
 TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
@@ -79,6 +79,12 @@ def store_facts(path: str, stamp: tuple) -> dict:
     """Counts and data version of the store; `stamp` (file sizes and times) keys the cache, so an
     import refreshes it while ordinary reruns do not rescan the store."""
     return store.info(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def access_dates(path: str, version: str) -> dict:
+    """When each licensed data set (ACLED, GTD, UCDP) was imported: the access date its credit names."""
+    return exports.access_dates(store.import_log(path))
 
 
 def _stamp(path: str) -> tuple:
@@ -179,39 +185,7 @@ with st.sidebar:
     heat = st.toggle("Heat map instead of points", value=False, key="heat", bind="query-params")
 
     with st.expander("Import incidents (ACLED, UCDP, GTD, CSV, GeoJSON)"):
-        upload = st.file_uploader("File", type=sources.suffixes(), key="upload")
-        kind = st.selectbox("What it is", sources.choices(), key="upload_kind", help="auto: detected from the header")
-        orders = {"as the file settles it": None, "day first (5/9 = 5 Sep)": True, "month first (5/9 = 9 May)": False}
-        order = st.selectbox("Dates like 5/9/2020", list(orders), key="upload_order",
-                             help="Only when no date in the file has a day above 12: then you say which it is")
-        if st.button("Import", disabled=upload is None, key="do_import"):
-            st.session_state.import_result = None
-            with tempfile.TemporaryDirectory() as tmp:
-                bar = st.progress(0.0, text="Importing…")
-                try:
-                    path = saved_upload(upload, tmp)
-                    summary = store.import_file(STORE, path, source=kind, geocoder=gazetteer.geocode,
-                                                dayfirst=orders[order],
-                                                progress=lambda n: bar.progress(0.5, text=f"{n:,} rows read…"),
-                                                notify=lambda message: bar.progress(0.5, text=message))
-                    bar.progress(1.0, text="Done")
-                    st.session_state.import_result = summary
-                except (AtlasError, OSError, ValueError) as exc:
-                    st.session_state.import_result = str(exc)
-                except Exception as exc:  # the user's page never shows a traceback
-                    st.session_state.import_result = failed("The import", exc)
-                bar.empty()
-            st.rerun()
-        result = st.session_state.get("import_result")
-        if isinstance(result, str):
-            st.error("Nothing was imported: " + plain(result))
-        elif result is not None:
-            st.success(plain(f"{result.file}: {result.accepted:,} rows imported as {result.source} "
-                             f"({result.new:,} new, {result.updated:,} updated); {result.rejected:,} rejected."))
-            if result.rejected:
-                st.download_button("Download the rejects report (CSV)",
-                                   exports.sheet_safe(result.rejects).to_csv(index=False).encode("utf-8-sig"),
-                                   file_name=f"rejects_{Path(result.file).stem}.csv", mime="text/csv")
+        import_panel(STORE, boundaries=BOUNDARIES)
 
     with st.expander("Official boundaries and your own control areas"):
         bfile = st.file_uploader("Boundaries (COD-AB / geoBoundaries / GADM: GeoJSON, zipped Shapefile, GeoPackage)",
@@ -337,20 +311,25 @@ for note in st.session_state.pop("link_notes", []):
 ZOOM = int((st.session_state.get("map") or {}).get("zoom") or v0["z"])  # the map's zoom after the last move
 base = mapview.build_map(boundaries=boundaries.resolve(BOUNDARIES), places=label_places(), assets_url=ASSETS,
                          center=(v0["lat"], v0["lon"]), zoom=v0["z"])
+# The credits ACLED, GTD and UCDP ask for, with the access date and this view's filters in words.
+ACCESSED = access_dates(STORE, FACTS["data_version"])
+CREDITS = exports.credits(VIEW["source_dataset"], accessed=ACCESSED,
+                          filters=labels.filters_text(V.filters(), start=V.start, end=V.end))
 left, right = st.columns([3, 1.25])
 with left:
     out = st_folium(base, key="map", height=620, use_container_width=True,
                     feature_group_to_add=[mapview.control_layer(AREAS),
                                           mapview.incident_layer(
                                               mapview.in_view(VIEW, (st.session_state.get("map") or {}).get("bounds")),
-                                              heat=heat, zoom=ZOOM, selected=V.selected, assets_url=ASSETS)],
+                                              heat=heat, zoom=ZOOM, selected=V.selected, assets_url=ASSETS,
+                                              attribution=CREDITS)],
                     returned_objects=["last_active_drawing", "center", "zoom", "bounds"])
     if out and out.get("center") and out.get("zoom"):
         st.query_params["lat"] = f"{out['center']['lat']:.4f}"
         st.query_params["lon"] = f"{out['center']['lng']:.4f}"
         st.query_params["z"] = str(out["zoom"])
-    for line in model.attribution(VIEW["source_dataset"]):
-        st.caption(line)
+    for line in CREDITS:
+        st.caption(plain(line))
     if VIEW.empty:
         st.info(f"No incident matches these filters in {label}. Widen the window or clear a filter.")
     if show_control and AREAS.empty:
@@ -426,15 +405,31 @@ STEM = f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}"
 
 
 with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)"):
+    # Rows whose licence forbids passing them on (ACLED, GTD): said before any file of rows is made,
+    # and nothing is made until the user chose what to do with them.
+    HELD = exports.restricted_note(VIEW)
+    restricted = None
+    if HELD:
+        st.warning(plain(HELD + " Before a file of incidents is made (CSV, GeoJSON, KML, GeoPackage or the "
+                                "interactive HTML), choose what to do with them. Maps, PNG and PDF carry the "
+                                "credit these data sets ask for."))
+        restricted = st.radio("ACLED / GTD rows in files of incidents", list(exports.RESTRICTED_CHOICES),
+                              index=None, key="restricted", format_func=exports.RESTRICTED_CHOICES.get)
     data_col, png_col, html_col = st.columns(3)
     with data_col:
         fmt = st.selectbox("Incidents in view as", list(exports.FORMATS), key="export_fmt",
                            format_func=lambda name: exports.FORMATS[name].label)
-        if st.button("Prepare data file", key="prep_data"):
-            exported("data", view_key=VIEW_KEY, stem=STEM, build=lambda: exports.export(VIEW, fmt), extra=[fmt])
-        if ready := prepared("data", view_key=VIEW_KEY, extra=[fmt]):
+        waiting = bool(HELD) and exports.FORMATS[fmt].raw_rows and restricted is None
+        if st.button("Prepare data file", key="prep_data", disabled=waiting):
+            exported("data", view_key=VIEW_KEY, stem=STEM, extra=[fmt, restricted],
+                     build=lambda: exports.export(VIEW, fmt, restricted=restricted))
+        if waiting:
+            st.caption("Choose above what to do with the ACLED / GTD rows first.")
+        if ready := prepared("data", view_key=VIEW_KEY, extra=[fmt, restricted]):
             (content, ext, mime), stem = ready
-            st.download_button(f"Download {ext}", content, file_name=stem + ext, mime=mime, key="dl_data")
+            counted = fmt == "counts" or (restricted == "counts" and exports.FORMATS[fmt].raw_rows)
+            st.download_button(f"Download {ext}", content, file_name=stem + ("_counts" if counted else "") + ext,
+                               mime=mime, key="dl_data")
         if st.button("Prepare control areas (GeoJSON)", key="prep_control"):
             def window_areas():
                 live = LAYERS[(LAYERS["valid_from"] <= pd.Timestamp(end)) &
@@ -453,18 +448,24 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
         elif st.button("Render PNG", key="prep_png"):
             with st.spinner("Rendering the map in headless Chromium…"):
                 exported("png", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.snapshot_png(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES,
-                                                               data_version=FACTS["data_version"],
+                                                               data_version=FACTS["data_version"], accessed=ACCESSED,
                                                                size=snapshot.parse_size(size)), extra=[size])
         if ready := prepared("png", view_key=VIEW_KEY, extra=[size]):
             st.download_button("Download PNG", ready[0], file_name=ready[1] + ".png", mime="image/png", key="dl_png")
     with html_col:
         st.caption("One HTML file with its own time slider, for e-mail; opens offline. Each date shows the "
                    f"incidents of the {TRAILS[trail] if trail else 90} days up to it.")
-        if st.button("Make interactive HTML", key="prep_html"):
-            exported("html", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.interactive_html(
-                DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
+        html_waiting = bool(HELD) and restricted in (None, "counts")
+        if st.button("Make interactive HTML", key="prep_html", disabled=html_waiting):
+            exported("html", view_key=VIEW_KEY, stem=STEM, extra=[restricted], build=lambda: snapshot.interactive_html(
+                exports.without_restricted(DATA) if restricted == "omit" else DATA, current_view(), layers=LAYERS,
+                boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
                 trail_days=TRAILS[trail] if trail else 90).encode("utf-8"))
-        if ready := prepared("html", view_key=VIEW_KEY):
+        if html_waiting:
+            st.caption("The HTML holds the incidents row by row: choose above to leave the ACLED / GTD rows out "
+                       "or to include them." if restricted else "Choose above what to do with the ACLED / GTD "
+                       "rows first.")
+        if ready := prepared("html", view_key=VIEW_KEY, extra=[restricted]):
             st.download_button("Download HTML", ready[0], file_name=ready[1] + ".html", mime="text/html",
                                key="dl_html")
     st.markdown("**Briefing pack (PDF, one page per date)**")
@@ -478,7 +479,7 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
         exported("pdf", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.briefing_pdf(
             DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=view.filters,
             controllers=controllers, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
-            trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
+            accessed=ACCESSED, trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
             progress=lambda i, n: bar.progress(i / n, text=f"Page {i} of {n} rendered")), extra=[brief_dates])
         bar.empty()
     if ready := prepared("pdf", view_key=VIEW_KEY, extra=[brief_dates]):

@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="output format (an export format; json: the canonical records; kml: Google Earth "
                           "with time spans; gpkg: GeoPackage, needs --out)")
     lst.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    add_restricted_option(lst)
 
     inf = sub.add_parser("info", help="counts, date range and data version",
                          description="Counts, date range, datasets and data version of a store "
@@ -73,7 +74,29 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
                        help="numeric dates such as 5/9/2020 are day/month (when the file itself never settles it)")
     order.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False,
                        help="numeric dates such as 5/9/2020 are month/day")
+    p.add_argument("--clip", default="none", metavar="study-area|none|FILE",
+                   help="keep only the rows inside an area: study-area (Kirkuk governorate and the districts "
+                        "around it; with `python -m geo import`), FILE (your polygons: GeoJSON, KML, GeoPackage "
+                        "or zipped Shapefile) or none (default: every row); the rows outside are counted")
     p.add_argument("--json", action="store_true", help="print one JSON object: accepted, rejected, source, ...")
+
+
+STUDY_AREA = "study-area"
+
+
+def clip_area(args: argparse.Namespace, *, study_area: Callable | None = None):
+    """The area `--clip` names: None for none, the study area from `study_area()` (the geo command line
+    passes its boundaries'), or the polygons of a user's file (events.area.read_area)."""
+    from events import area
+    choice = (getattr(args, "clip", None) or "none").strip()
+    if choice.lower() == "none":
+        return None
+    if choice.lower() == STUDY_AREA:
+        if study_area is None:
+            raise UsageError("--clip study-area needs the boundaries: run `python -m geo import` with the same "
+                             "options (or give --clip FILE with your own polygons)")
+        return study_area()
+    return area.read_area(choice)
 
 
 def add_filters(p: argparse.ArgumentParser) -> None:
@@ -108,8 +131,31 @@ def view_from(args: argparse.Namespace):
     return shown
 
 
-def write_selection(selected, *, fmt: str, out: str | None) -> int:
-    """Print or write the selected incidents in `fmt` (an export format, or json: the canonical records)."""
+def add_restricted_option(p: argparse.ArgumentParser) -> None:
+    """--restricted: what a raw-row export does with rows whose licence forbids passing them on (ACLED, GTD)."""
+    p.add_argument("--restricted", choices=list(exports.RESTRICTED_CHOICES),
+                   help="when the selection holds ACLED or GTD rows, whose terms forbid passing raw rows on: "
+                        + "; ".join(f"{k}: {v}" for k, v in exports.RESTRICTED_CHOICES.items())
+                        + " (required then for every format but counts)")
+
+
+def write_selection(selected, *, fmt: str, out: str | None, restricted: str | None = None) -> int:
+    """Print or write the selected incidents in `fmt` (an export format, or json: the canonical records).
+
+    Rows whose licence forbids passing them on (ACLED, GTD) in a raw-row format need `restricted`
+    (omit, counts or include; see exports.RESTRICTED_CHOICES), else one UsageError line says so."""
+    raw = fmt == "json" or exports.FORMATS[fmt].raw_rows
+    if raw and not selected.empty and exports.restricted_rows(selected).any():
+        if restricted is None:
+            raise UsageError(exports.restricted_note(selected).rstrip(".") + "; give --restricted " + ", ".join(
+                f"{k} ({v})" for k, v in exports.RESTRICTED_CHOICES.items()))
+        if restricted == "counts":
+            fmt = "counts"
+        elif restricted == "omit" and fmt == "json":
+            selected = exports.without_restricted(selected)
+            if selected.empty:
+                raise exports.ExportError("every incident in the selection comes from a data set whose licence "
+                                          "forbids passing its rows on: use --restricted counts")
     if fmt == "json":
         data = (model.to_records(selected).to_json(orient="records", force_ascii=False, indent=1) + "\n").encode()
     elif fmt == "gpkg" and not out:
@@ -117,7 +163,7 @@ def write_selection(selected, *, fmt: str, out: str | None) -> int:
     elif selected.empty and fmt == "csv":
         data = exports.sheet_safe(model.to_records(selected)).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     else:
-        data, _, _ = exports.export(selected, fmt)
+        data, _, _ = exports.export(selected, fmt, restricted=restricted)
     if out:
         Path(out).write_bytes(data)
     else:
@@ -159,18 +205,21 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None) -> int:
+def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None,
+               study_area: Callable | None = None) -> int:
     """`import` (options from add_import_options): store one file; print its summary and rejects.
 
     `geocoder(place) -> {lat, lon, geo_precision, found}` looks up rows that name a place but carry
     no coordinates; the geo command line passes its gazetteer's. Without one, such rows are rejected
-    and a note says to import the file with `python -m geo import`.
+    and a note says to import the file with `python -m geo import`. `study_area()` is the polygon
+    `--clip study-area` keeps (geo's); rows outside the `--clip` area are left out and counted.
     """
-    from events import sources
+    from events import area, sources
     path = Path(args.path)
+    keep = clip_area(args, study_area=study_area)
     try:
-        summary = store.import_file(args.store, path, source=args.source, geocoder=geocoder, notify=_say,
-                                    dayfirst=args.dayfirst)
+        summary = store.import_file(args.store, path, clip=keep, source=args.source, geocoder=geocoder,
+                                   notify=_say, dayfirst=args.dayfirst)
     except OSError as exc:
         print(f"error: {path.name}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -186,7 +235,8 @@ def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None) ->
     else:
         print(f"{path.name}: read {summary.rows_read} rows as {summary.source}; accepted {summary.accepted} "
               f"({summary.new} new, {summary.updated} updated), rejected {summary.rejected}"
-              f"{' (report: ' + args.rejects + ')' if args.rejects and summary.rejected else ''}.")
+              f"{' (report: ' + args.rejects + ')' if args.rejects and summary.rejected else ''}"
+              f"{f'; left out {summary.outside} outside the --clip area' if keep is not None else ''}.")
         if summary.rejected and not args.rejects:
             listed = summary.rejects[summary.rejects["field"] != store.NOT_LISTED]
             head = listed.head(5)
@@ -215,7 +265,7 @@ def _cmd_list(args) -> int:
                          "and areas of control: use `python -m geo list --view ...` (same options)")
     else:
         selected = view.select(frame, shown)
-    return write_selection(selected, fmt=args.format, out=args.out)
+    return write_selection(selected, fmt=args.format, out=args.out, restricted=args.restricted)
 
 
 def _cmd_info(args) -> int:

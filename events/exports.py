@@ -8,6 +8,13 @@ and then XML-escaped as a whole, so a note reading `<script>` shows as those cha
 The control areas' GeoJSON is made by geo.control.export_geojson: events never imports geo.
 FORMATS is the registry (name, extension, MIME type, label, writer) that the app's buttons, the CLI's
 `--format` and the tests read: adding a format is one writer and one `register` line.
+
+LICENCES is the registry of what source datasets' terms ask: ACLED's terms of use and the GTD
+end-user agreement forbid passing their raw rows to others and ask for attribution (ACLED: the
+source, the access date and the filters used) on everything made from them. `credits` writes those
+lines for maps, PNG, PDF and HTML; `export` refuses a raw-row file holding such rows until the caller
+chose what to do with them (`restricted`: omit them, counts by district and month instead, or
+include them on the user's own responsibility).
 """
 from __future__ import annotations
 
@@ -56,6 +63,7 @@ class Format:
     mime: str
     label: str  # for a person choosing it
     writer: Callable[[pd.DataFrame], bytes]  # a canonical incident frame -> the file's bytes
+    raw_rows: bool = True  # the file passes the incidents on row by row (licences may forbid that)
 
 
 FORMATS: dict[str, Format] = {}  # name -> Format, in the order offered; filled by register() below the writers
@@ -69,13 +77,115 @@ def register(fmt: Format) -> Format:
     return fmt
 
 
-def export(frame: pd.DataFrame, fmt: str) -> tuple[bytes, str, str]:
-    """(content, file extension with its dot, MIME type) of `frame` in format `fmt` (see FORMATS)."""
+def export(frame: pd.DataFrame, fmt: str, *, restricted: str | None = None) -> tuple[bytes, str, str]:
+    """(content, file extension with its dot, MIME type) of `frame` in format `fmt` (see FORMATS).
+
+    A raw-row format of a frame holding rows whose licence forbids passing them on (ACLED, GTD)
+    needs `restricted`, the user's choice (see RESTRICTED_CHOICES): "omit" leaves those rows out,
+    "counts" writes counts by district and month instead, "include" writes them anyway. Without a
+    choice such an export raises RestrictedRows, whose message says so; nothing is written."""
     key = str(fmt).strip().lower().lstrip(".")
     if key not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if restricted is not None and restricted not in RESTRICTED_CHOICES:
+        raise ValueError(f"unknown choice for restricted rows {restricted!r}; one of: {', '.join(RESTRICTED_CHOICES)}")
     chosen = FORMATS[key]
+    if chosen.raw_rows and isinstance(frame, pd.DataFrame) and "source_dataset" in frame and restricted_rows(frame).any():
+        if restricted is None:
+            raise RestrictedRows(restricted_note(frame) + " Choose: " + "; ".join(
+                f"{k} ({v})" for k, v in RESTRICTED_CHOICES.items()) + ".")
+        if restricted == "omit":
+            frame = without_restricted(frame)
+            if frame.empty:
+                raise ExportError("every incident in the selection comes from a data set whose licence forbids "
+                                  "passing its rows on: leaving them out leaves nothing; export counts instead")
+        elif restricted == "counts":
+            chosen = FORMATS["counts"]
     return chosen.writer(frame), chosen.extension, chosen.mime
+
+
+# -- licences ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Licence:
+    """What a source dataset's terms ask of everything made from its rows."""
+
+    dataset: str  # the rows' source_dataset
+    name: str  # the data set as its publisher names it
+    terms: str  # the document the terms are in
+    raw_rows: bool  # False: its raw rows may not be passed on to others
+    attribution: str  # the credit asked for on every map and file; {accessed} and {filters} are filled in
+
+
+LICENCES: dict[str, Licence] = {licence.dataset: licence for licence in (
+    Licence("acled", "ACLED", "ACLED's terms of use", raw_rows=False,
+            attribution="Data: ACLED (acleddata.com), accessed {accessed}; filters: {filters}. Armed Conflict "
+                        "Location & Event Data, used under ACLED's terms of use."),
+    Licence("gtd", "GTD", "the GTD end-user agreement", raw_rows=False,
+            attribution="Data: Global Terrorism Database (GTD), National Consortium for the Study of Terrorism "
+                        "and Responses to Terrorism (START), University of Maryland (start.umd.edu/gtd), "
+                        "accessed {accessed}; filters: {filters}. Used under the GTD end-user agreement."),
+    Licence("ucdp", "UCDP GED", "CC BY 4.0", raw_rows=True,
+            attribution="Data: UCDP Georeferenced Event Dataset (GED), Uppsala Conflict Data Program "
+                        "(ucdp.uu.se), CC BY 4.0 (Sundberg & Melander 2013; Davies, Pettersson & Öberg 2023)."),
+)}
+RESTRICTED_CHOICES = {
+    "omit": "leave those rows out",
+    "counts": "export counts by district and month instead",
+    "include": "export them anyway, on your own responsibility under the data's terms",
+}
+NOT_RECORDED = "(access date not recorded)"
+
+
+class RestrictedRows(ExportError):
+    """A raw-row export of rows whose licence forbids passing them on, with no choice made about them."""
+
+
+def restricted_rows(frame: pd.DataFrame) -> pd.Series:
+    """True for each row whose data set's licence forbids passing its raw rows on (ACLED, GTD)."""
+    keys = [k for k, licence in LICENCES.items() if not licence.raw_rows]
+    return frame["source_dataset"].isin(keys)
+
+
+def without_restricted(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` without the rows whose raw redistribution is forbidden."""
+    return frame[~restricted_rows(frame).to_numpy()]
+
+
+def restricted_note(frame: pd.DataFrame) -> str:
+    """What a user must know before a raw-row file of `frame` is made ('' when nothing is restricted)."""
+    counts = frame.loc[restricted_rows(frame), "source_dataset"].value_counts()
+    if counts.empty:
+        return ""
+    held = [(LICENCES[k], int(counts[k])) for k in LICENCES if k in counts.index]
+    rows = " and ".join(f"{n:,} {licence.name} row{'s' if n != 1 else ''}" for licence, n in held)
+    terms = " and ".join(licence.terms for licence, _ in held)
+    return f"This selection holds {rows}: under {terms}, those raw rows may not be passed on to others."
+
+
+def access_dates(log: pd.DataFrame) -> dict[str, str]:
+    """When each licensed data set was imported (the store's import log: `events.store.import_log`):
+    dataset -> 'YYYY-MM-DD', several imports as 'YYYY-MM-DD, YYYY-MM-DD' (or first – last of many)."""
+    out = {}
+    if log is None or log.empty:
+        return out
+    for key in LICENCES:
+        rows = log[(log["source"] == key) & (pd.to_numeric(log["accepted"], errors="coerce") > 0)]
+        stamps = pd.to_datetime(rows["imported_at"], errors="coerce", utc=True).dropna().sort_values()
+        days = list(dict.fromkeys(f"{t:%Y-%m-%d}" for t in stamps))
+        if days:
+            out[key] = ", ".join(days) if len(days) <= 3 else f"{days[0]} – {days[-1]} ({len(days)} imports)"
+    return out
+
+
+def credits(datasets, *, accessed: dict | None = None, filters: str = "") -> list[str]:
+    """The attribution lines owed for the data sets present (`datasets`: the shown rows'
+    source_dataset), in LICENCES order; `accessed` from `access_dates`, `filters` from
+    `events.labels.filters_text`. Plain text: escape it for HTML, JSON-encode it for JavaScript."""
+    present = set(pd.unique(pd.Series(datasets, dtype=object).dropna()))
+    accessed = accessed or {}
+    return [licence.attribution.format(accessed=accessed.get(key) or NOT_RECORDED, filters=filters or "not recorded")
+            for key, licence in LICENCES.items() if key in present]
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
@@ -121,7 +231,7 @@ def to_geojson(frame: pd.DataFrame) -> bytes:
         features.append({"type": "Feature", "id": props["incident_id"], "properties": props,
                          "geometry": {"type": "Point", "coordinates": [props["lon"], props["lat"]]}})
     collection: dict = {"type": "FeatureCollection"}
-    notes = model.attribution(frame["source_dataset"])
+    notes = credits(frame["source_dataset"])
     if notes:
         collection["attribution"] = notes
     collection["features"] = features
@@ -181,7 +291,7 @@ def to_gpkg(frame: pd.DataFrame, *, layer: str = "incidents") -> bytes:
                            crs=model.CRS)
     for col in model.DATE_COLUMNS:  # Arrow date32 makes GDAL create DATE rather than DATETIME fields
         out[col] = out[col].astype("date32[pyarrow]")
-    description = " ".join(model.attribution(frame["source_dataset"]))
+    description = " ".join(credits(frame["source_dataset"]))
     with tempfile.TemporaryDirectory(prefix="atlas-export-") as tmp:
         path = Path(tmp) / "incidents.gpkg"
         pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", use_arrow=True,
@@ -189,10 +299,38 @@ def to_gpkg(frame: pd.DataFrame, *, layer: str = "incidents") -> bytes:
         return path.read_bytes()
 
 
+COUNT_COLUMNS = ("district", "month", "incidents", "killed_low", "killed_high", "wounded_low", "wounded_high",
+                 "toll_unknown", "datasets")
+
+
+def to_counts(frame: pd.DataFrame) -> bytes:
+    """Incidents and tolls by district (admin2) and month (of date_start) as CSV, UTF-8 with a BOM:
+    aggregates, not rows, for data whose licence forbids passing its rows on. Tolls sum the low and
+    high figures (an unknown toll counts 0; `toll_unknown` counts those incidents); `datasets` names
+    the data sets counted; a district left blank is an incident placed only at governorate level."""
+    frame = _checked(frame)
+    district = frame["admin2"].astype(object).where(frame["admin2"].notna(), "")
+    work = pd.DataFrame({
+        "district": district.astype(str), "month": frame["date_start"].dt.strftime("%Y-%m"),
+        **{c: frame[c].astype("float64").fillna(0) for c in ("killed_low", "killed_high", "wounded_low",
+                                                             "wounded_high")},
+        "toll_unknown": frame["killed_high"].isna().astype(int), "dataset": frame["source_dataset"].astype(str)})
+    groups = work.groupby(["district", "month"], sort=True)
+    out = groups.agg(incidents=("month", "size"), killed_low=("killed_low", "sum"), killed_high=("killed_high", "sum"),
+                     wounded_low=("wounded_low", "sum"), wounded_high=("wounded_high", "sum"),
+                     toll_unknown=("toll_unknown", "sum"),
+                     datasets=("dataset", lambda v: "; ".join(sorted(set(v))))).reset_index()
+    for col in ("killed_low", "killed_high", "wounded_low", "wounded_high"):
+        out[col] = out[col].astype("int64")
+    out = sheet_safe(out[list(COUNT_COLUMNS)])
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig", "replace")
+
+
 register(Format("csv", ".csv", "text/csv", "CSV (Excel, UTF-8 with BOM)", to_csv))
 register(Format("geojson", ".geojson", "application/geo+json", "GeoJSON", to_geojson))
 register(Format("kml", ".kml", "application/vnd.google-earth.kml+xml", "KML (Google Earth)", to_kml))
 register(Format("gpkg", ".gpkg", "application/geopackage+sqlite3", "GeoPackage (QGIS)", to_gpkg))
+register(Format("counts", ".csv", "text/csv", "Counts by district and month (CSV)", to_counts, raw_rows=False))
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -365,7 +503,7 @@ def _document_description(frame: pd.DataFrame) -> str:
     text = (f"{len(frame)} incident(s), {start:%Y-%m-%d} to {end:%Y-%m-%d}, exported from the Kirkuk incident "
             "atlas.<br>Icon colour: event type; size: highest reported number killed; faded ring: approximate "
             "location. Use the time slider to step through the dates.")
-    notes = model.attribution(frame["source_dataset"])
+    notes = credits(frame["source_dataset"])
     if notes:
         text += "<br><b>Data sources:</b><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     return text

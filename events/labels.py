@@ -39,3 +39,36 @@ def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
     if start == end:
         return f"{start.day} {start:%b %Y}"
     return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y} ({precision})"
+
+
+def filters_text(filters, *, start=None, end=None) -> str:
+    """A view's filters in words, as attributions ask for them: 'event types all · district Hawija ·
+    2014-06-10 – 2017-10-05'. `filters` holds the keywords of `events.query.mask` / `query.select`
+    (event_types, sub_event_types, actor_names or actors, admin2, admin3, places, controllers,
+    min_killed, text, datasets); empty ones are left out, except the event types ('all')."""
+    def listed(word: str, plural: str, values) -> str | None:
+        values = [str(v) for v in (values or ()) if str(v).strip()]
+        if not values:
+            return None
+        return f"{word if len(values) == 1 else plural} {', '.join(values)}"
+
+    f = dict(filters or {})
+    parts = [listed("event type", "event types", f.get("event_types")) or "event types all",
+             listed("sub-type", "sub-types", f.get("sub_event_types")),
+             listed("actor", "actors", [*(f.get("actor_names") or ()), *(f.get("actors") or ())]),
+             listed("place", "places", f.get("places")),
+             listed("district", "districts", f.get("admin2")),
+             listed("sub-district", "sub-districts", f.get("admin3")),
+             listed("held by", "held by", f.get("controllers")),
+             f"at least {int(f['min_killed'])} killed" if f.get("min_killed") else None,
+             f"search “{' '.join(str(f['text']).split())}”" if f.get("text") else None,
+             listed("data set", "data sets", f.get("datasets"))]
+    start = f.get("start") if start is None else start
+    end = f.get("end") if end is None else end
+    if start is not None or end is not None:
+        parts.append(f"{_day(start) or 'the first date'} – {_day(end) or 'the last date'}")
+    return " · ".join(p for p in parts if p)
+
+
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"

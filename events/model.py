@@ -333,17 +333,3 @@ def to_records(frame: pd.DataFrame) -> pd.DataFrame:
     for col in DATE_COLUMNS:
         out[col] = out[col].dt.strftime("%Y-%m-%d")
     return out
-
-
-def attribution(datasets) -> list[str]:
-    """The citations that ACLED, UCDP and GTD ask for, for the datasets present in a view."""
-    notes = {
-        "acled": "Armed Conflict Location & Event Data (ACLED); www.acleddata.com. Used under ACLED's terms "
-                 "of use; not redistributed.",
-        "ucdp": "UCDP Georeferenced Event Dataset (GED), Uppsala Conflict Data Program, CC BY 4.0 "
-                "(Sundberg & Melander 2013; Davies, Pettersson & Öberg 2023).",
-        "gtd": "Global Terrorism Database (GTD), National Consortium for the Study of Terrorism and Responses "
-               "to Terrorism (START), University of Maryland; www.start.umd.edu/gtd. Not redistributed.",
-    }
-    present = set(pd.unique(pd.Series(datasets, dtype=object).dropna()))
-    return [text for key, text in notes.items() if key in present]

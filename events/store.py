@@ -130,6 +130,8 @@ class ImportSummary:
     import_id: int | None
     rejects: pd.DataFrame
     rejected_unlisted: int = 0
+    outside: int = 0        # valid rows left out because they lie outside the `clip` area
+    clipped: bool = False   # an area was given
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -667,21 +669,30 @@ DEFAULT_PATH = Path(os.environ.get("ATLAS_STORE", Path.home() / ".local/share/ki
 
 
 def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto", mapping: dict | None = None,
-                geocoder=None, dayfirst: bool | None = None, progress: Callable[[int], None] | None = None,
+                geocoder=None, dayfirst: bool | None = None, clip=None, progress: Callable[[int], None] | None = None,
                 notify: Callable[[str], None] | None = None, lock_timeout: float = LOCK_TIMEOUT) -> ImportSummary:
     """Import one file (ACLED, UCDP GED, GTD, a table or features) into the store as one transaction.
 
     Raises `sources.ImportFailure` with one clear line when the file cannot be read at all, and
     StoreError when the store cannot be used; then nothing is written. Rows that fail validation
     are in the summary's `rejects` and in the store. See `import_chunks` for `notify` and locking.
+    `clip`: a shapely polygon (EPSG:4326; events.area); accepted rows outside it are neither stored nor
+    rejected (valid, just elsewhere): the summary's `outside` counts them, `rows_read` still counts all.
     """
-    from events import sources
+    from events import area, sources
 
     path = Path(path)
     kind = sources.detect_source(path) if source == "auto" else source
     chunks = sources.iter_import(path, source=kind, mapping=mapping, geocoder=geocoder, dayfirst=dayfirst)
-    return import_chunks(store_path, chunks, file=path.name, sha256=sha256_of(path), source=kind,
-                         progress=progress, notify=notify, lock_timeout=lock_timeout)
+    tally = {"kept": 0, "outside": 0, "rejected": 0}
+    if clip is not None:
+        chunks = area.clipped(chunks, clip, tally)
+    summary = import_chunks(store_path, chunks, file=path.name, sha256=sha256_of(path), source=kind,
+                            rows_read=(lambda: tally["kept"] + tally["outside"] + tally["rejected"])
+                            if clip is not None else None,
+                            progress=progress, notify=notify, lock_timeout=lock_timeout)
+    summary.outside, summary.clipped = tally["outside"], clip is not None
+    return summary
 
 
 def curated_version() -> str:

@@ -12,6 +12,7 @@ from events.errors import UsageError
 
 EPILOG = """examples:
   python -m geo import my_table.csv --store atlas.gpkg --rejects rejects.csv
+  python -m geo import ucdp_ged_iraq.csv --clip study-area     (an Iraq-wide file: only the study area)
   python -m geo geocode Hawija الدبس "30 km south-west of Kirkuk" --json
   python -m geo control --date 2015-06-01 --json > control_2015-06-01.geojson
   python -m geo changes
@@ -29,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="The import of `python -m events import` (same options and output), with "
                                      "the gazetteer as geocoder: rows without coordinates get them from their "
                                      "place name (English or Arabic, 'N km DIRECTION of PLACE'); a name it "
-                                     "cannot find rejects that row, with the reason.")
+                                     "cannot find rejects that row, with the reason. --clip study-area keeps only "
+                                     "the rows inside Kirkuk governorate and the districts around it (the built-in "
+                                     "boundaries); the default, none, keeps every row.")
     from events.__main__ import add_import_options
     add_import_options(imp)
     geo = sub.add_parser("geocode", help="place names (English or Arabic, 'N km DIRECTION of PLACE') to coordinates",
@@ -59,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--first", metavar="D", help="HTML: start of the period its slider covers (default: --from/--date)")
     snap.add_argument("--last", metavar="D", help="HTML: end of the period its slider covers (default: --to/--date)")
     snap.add_argument("--heat", action="store_true", help="heat map instead of points")
+    from events.__main__ import add_restricted_option
+    add_restricted_option(snap)
     brief = sub.add_parser("briefing", help="a PDF briefing pack, one page per date",
                            description="A PDF with a cover page (filters) and one page per date: the map on that "
                                        "date, legend, headline counts and the top incidents with sources.")
@@ -75,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     add_filters(lst)
     lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
     lst.add_argument("--format", default="csv", choices=[*exports.FORMATS, "json"], help="output format")
+    add_restricted_option(lst)
     lst.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     return p
 
@@ -114,6 +120,12 @@ def _version(store_path) -> str:
     return store.info(store_path)["data_version"] if store_path else store.curated_version()
 
 
+def _accessed(store_path) -> dict:
+    """When each licensed data set in the store was imported: the access date its credit names."""
+    from events import exports, store
+    return exports.access_dates(store.import_log(store_path)) if store_path else {}
+
+
 def _view(args, **extra):
     from events.__main__ import filters_from, view_from
     from geo import snapshot
@@ -148,17 +160,25 @@ def _cmd_snapshot(args) -> int:
     from geo import snapshot
     out = Path(args.out)
     view = _view(args, heat=args.heat)
-    incidents, version = _incidents(args.store), _version(args.store)
-    if out.suffix.lower() == ".html":
+    incidents, version, accessed = _incidents(args.store), _version(args.store), _accessed(args.store)
+    if out.suffix.lower() == ".html":  # the HTML carries the incidents row by row: a raw-row export
+        from events import exports
+        if args.restricted == "counts":
+            raise UsageError("--restricted counts is for data files; the HTML takes omit or include")
+        if args.restricted != "include" and (held := exports.restricted_note(incidents)):
+            if args.restricted is None:
+                raise UsageError(f"{held} Give --restricted omit (leave them out of the HTML) or --restricted "
+                                 "include (on your own responsibility under the data's terms).")
+            incidents = exports.without_restricted(incidents)
         shown = view_from(args)
         trail = shown.trail_days if shown is not None and shown.mode == "as of" else args.trail
         text = snapshot.interactive_html(incidents, view, data_version=version, first=args.first, last=args.last,
-                                         trail_days=trail)
+                                         trail_days=trail, accessed=accessed)
         out.write_text(text, encoding="utf-8")
     elif out.suffix.lower() == ".png":
         size = snapshot.parse_size(args.size)
         out.write_bytes(snapshot.snapshot_png(incidents, view, data_version=version, size=size,
-                                              allow_network=args.online))
+                                              allow_network=args.online, accessed=accessed))
     else:
         raise UsageError(f"--out {out.name}: use a .png or .html file name")
     print(f"wrote {out} ({out.stat().st_size:,} bytes)")
@@ -171,7 +191,7 @@ def _cmd_list(args) -> int:
     shown = view_from(args)
     frame = _incidents(args.store)
     selected = query.select(frame, **filters_from(args)) if shown is None else view.select(frame, shown)
-    return write_selection(selected, fmt=args.format, out=args.out)
+    return write_selection(selected, fmt=args.format, out=args.out, restricted=args.restricted)
 
 
 def _cmd_briefing(args) -> int:
@@ -198,7 +218,8 @@ def _cmd_briefing(args) -> int:
         controllers, trail = args.controller or [], args.trail
     bounds = _numbers(args.bounds, 4, "--bounds") if args.bounds else snapshot.STUDY_BOUNDS
     pdf = snapshot.briefing_pdf(_incidents(args.store), dates, filters=filters, controllers=controllers,
-                                data_version=_version(args.store), trail_days=trail, bounds=bounds,
+                                data_version=_version(args.store), accessed=_accessed(args.store),
+                                trail_days=trail, bounds=bounds,
                                 title=args.title or "Kirkuk briefing", allow_network=args.online,
                                 progress=lambda i, n: print(f"page {i}/{n} rendered", file=sys.stderr))
     Path(args.out).write_bytes(pdf)
@@ -220,8 +241,9 @@ def _layers(path):
 
 def _cmd_import(args) -> int:
     from events.__main__ import run_import
+    from geo.boundaries import study_area
     from geo.gazetteer import geocode
-    return run_import(args, geocoder=geocode)
+    return run_import(args, geocoder=geocode, study_area=study_area)
 
 
 def _cmd_geocode(args) -> int:
@@ -230,13 +252,14 @@ def _cmd_geocode(args) -> int:
         hit = geocode(text)
         if args.json:
             print(json.dumps(hit.to_dict(), ensure_ascii=False))
-        elif hit.found:
+        elif hit.found and not hit.ambiguous:
             print(f"{text}\t{hit.lat:.5f}, {hit.lon:.5f}\tprecision {hit.geo_precision}\t{hit.matched} "
                   f"(score {hit.score:.0f}){'  ' + hit.note if hit.note else ''}")
         else:
             best = ", ".join(f"{c['name']} ({c['score']:.0f})" for c in (hit.candidates or [])[:3]
                              if isinstance(c, dict) and "name" in c)
-            print(f"{text}\tnot found{'; best candidates: ' + best if best else ''}")
+            said = (hit.note or "ambiguous") if hit.ambiguous else "not found"
+            print(f"{text}\t{said}{'; candidates: ' + best if best else ''}")
     return 0
 
 

@@ -802,17 +802,28 @@ def precision_of(frame: pd.DataFrame) -> np.ndarray:
 
 
 def assign_admin(incidents: gpd.GeoDataFrame, *, boundaries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """A copy of `incidents` with admin1/admin2/admin3 from the polygons their points fall in, kept
-    only down to the level their `geo_precision` supports.
+    """A copy of `incidents` with admin1/admin2/admin3 from the boundaries in use: the polygons their
+    points fall in, kept only down to the level their `geo_precision` supports.
 
     The finest level that contains a point decides: an adm3 polygon gives all three names, an adm2
-    polygon admin1 and admin2 (the incident's own admin3 is kept only if its admin2 was the same), an
-    adm1 polygon admin1 only (likewise). A point outside every polygon, or without coordinates, keeps
-    the values it had. Then the precision caps them (a centre point says nothing finer than the area
-    it stands for): 4 (governorate) keeps admin1 only; 3 (district) admin1 and admin2; 2 (within
-    ~25 km of a named place) admin1 and admin2, and admin3 only when the whole 25 km circle around the
-    point lies inside that sub-district's polygon; 1 keeps all three. ``attrs`` counts rows:
-    ``admin_assigned``, ``admin_outside``, ``admin_no_point`` and ``admin_capped`` (a level dropped).
+    polygon admin1 and admin2, an adm1 polygon admin1 only. Below that level a row's own name is kept
+    only when it names a unit the boundaries know under those parents (`known_units`: the set's
+    features, and the atlas's units it draws no polygon for, such as Tuz Khurmatu's sub-districts),
+    matched after normalisation and written in the boundaries' spelling ("Qaḑā’ Makhmūr" is
+    Makhmour, "Amirli" is Amerli); any other name is cleared, so a source's spelling never adds a
+    second district to the filters (the source's names stay in the row's `original`). A row without
+    a point keeps its own names on the same terms, from admin1 down. A point outside every polygon
+    gets no names from its source (an Iraq-wide file adds no Basra or Baghdad districts), except a
+    row of the curated set: that set is the atlas's own, named in the atlas's spelling from a fixed
+    vocabulary (tests/events/test_curated.py), so its names cannot duplicate a district, and its
+    few incidents beyond the drawn area (Mosul, Qayyarah) keep the district a reader filters them by.
+
+    Then the precision caps the names (a centre point says nothing finer than the area it stands
+    for): 4 (governorate) keeps admin1 only; 3 (district) admin1 and admin2; 2 (within ~25 km of a
+    named place) admin1 and admin2, and admin3 only when the whole 25 km circle around the point lies
+    inside that sub-district's polygon; 1 keeps all three. ``attrs`` counts rows: ``admin_assigned``,
+    ``admin_outside``, ``admin_no_point``, ``admin_capped`` (a level dropped by precision) and
+    ``admin_source_cleared`` (a source's own name the boundaries do not know, cleared).
     `boundaries`: a set from `read_boundaries` / `complete_levels`; default the built-in approximate set.
     """
     b = resolve(boundaries)
@@ -831,26 +842,43 @@ def assign_admin(incidents: gpd.GeoDataFrame, *, boundaries: gpd.GeoDataFrame | 
     precision = precision_of(out)
     old = {c: (_text(out[c]) if c in out.columns else pd.Series("", index=out.index)).to_numpy(object)
            for c in ADMIN_COLUMNS}
-    new = {c: old[c].copy() for c in ADMIN_COLUMNS}
-    done = ~valid
+    new = {c: np.full(len(out), "", dtype=object) for c in ADMIN_COLUMNS}
+    depth_of = np.zeros(len(out), dtype=np.int64)   # the level of the finest polygon holding the point
     whole_circle = np.zeros(len(out), dtype=bool)   # precision 2: the 25 km circle lies in its sub-district
     for depth in (3, 2, 1):
         level = b[b["level"] == f"adm{depth}"].reset_index(drop=True)
-        todo = np.flatnonzero(~done)
+        todo = np.flatnonzero(valid & (depth_of == 0))
         if level.empty or not len(todo):
             continue
         hit = _locate(x[todo], y[todo], level.geometry.values)
         rows, poly = todo[hit >= 0], hit[hit >= 0]
         names = {c: _text(level[c]).to_numpy(object)[poly] for c in ADMIN_COLUMNS}
         names[ADMIN_COLUMNS[depth - 1]] = _text(level["name_en"]).to_numpy(object)[poly]
-        same_parent = old[ADMIN_COLUMNS[depth - 1]][rows] == names[ADMIN_COLUMNS[depth - 1]]
-        for k, col in enumerate(ADMIN_COLUMNS, start=1):
-            new[col][rows] = names[col] if k <= depth else np.where(same_parent, old[col][rows], "")
-        done[rows] = True
+        for col in ADMIN_COLUMNS[:depth]:
+            new[col][rows] = names[col]
+        depth_of[rows] = depth
         near = precision[rows] == 2
         if depth == 3 and near.any():
             whole_circle[rows[near]] = _clear_of_edges(x[rows[near]], y[rows[near]], level.geometry.values,
                                                        poly[near], NEAR_M)
+    outside = valid & (depth_of == 0)
+    curated = (_text(out["source_dataset"]).to_numpy(object) == "curated") if "source_dataset" in out.columns \
+        else np.zeros(len(out), dtype=bool)
+    own = ~outside                                  # rows whose own finer names may be kept (if known)
+    known = known_units(b)
+    for depth, col in enumerate(ADMIN_COLUMNS, start=1):
+        parents_ok = np.ones(len(out), dtype=bool)
+        for parent in ADMIN_COLUMNS[:depth - 1]:
+            parents_ok &= new[parent] != ""
+        todo = np.flatnonzero(own & (depth_of < depth) & parents_ok & (old[col] != ""))
+        if len(todo):
+            new[col][todo] = _known_names(known, depth, [new[c][todo] for c in ADMIN_COLUMNS[:depth - 1]],
+                                          old[col][todo])
+    for col in ADMIN_COLUMNS:
+        new[col] = np.where(outside & curated, old[col], new[col])
+    cleared = np.zeros(len(out), dtype=bool)
+    for depth, col in enumerate(ADMIN_COLUMNS, start=1):
+        cleared |= (depth_of < depth) & (old[col] != "") & (new[col] == "")
     before = {c: new[c].copy() for c in ADMIN_COLUMNS}
     new["admin3"] = np.where((precision >= 3) | ((precision == 2) & ~whole_circle), "", new["admin3"])
     new["admin2"] = np.where(precision >= 4, "", new["admin2"])
@@ -859,11 +887,87 @@ def assign_admin(incidents: gpd.GeoDataFrame, *, boundaries: gpd.GeoDataFrame | 
         capped |= before[col] != new[col]
         values = pd.Series(new[col], index=out.index, dtype=object)
         out[col] = values.where(values != "", None).astype("str")
-    out.attrs["admin_assigned"] = int((done & valid).sum())
-    out.attrs["admin_outside"] = int((~done & valid).sum())
+    out.attrs["admin_assigned"] = int((depth_of > 0).sum())
+    out.attrs["admin_outside"] = int(outside.sum())
     out.attrs["admin_no_point"] = int((~valid).sum())
     out.attrs["admin_capped"] = int(capped.sum())
+    out.attrs["admin_source_cleared"] = int(cleared.sum())
     return out
+
+
+def known_units(boundaries: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """The units a boundary set knows by name, one row each: ``level``, ``admin1``/``admin2``/``admin3``
+    (its names and its parents', in the set's spelling) and ``names`` (every spelling that designates it:
+    its name, the file's original name, the atlas's aliases).
+
+    The set's features, plus the atlas's `UNITS` the set draws no polygon for (the built-in set cannot
+    draw Tuz Khurmatu's or Kirkuk district's sub-districts, a COD-AB adm2 file has no sub-district):
+    their names are facts (OCHA COD-AB) even where their lines are not known, so a row naming one keeps it.
+    """
+    b = resolve(boundaries)
+    aliases = {_unit_key(u): (u.name_en, *u.aliases) for u in UNITS}
+    rows = {}
+    for r in b.itertuples():
+        key = tuple(_text(pd.Series([r.admin1, r.admin2, r.admin3])))
+        depth = int(str(r.level)[-1])
+        names = [r.name_en, r.name_original, *aliases.get(key, ())]
+        got = rows.setdefault((depth, key), set())
+        got.update(n for n in names if isinstance(n, str) and n.strip())
+    for u in UNITS:
+        depth = int(u.level[-1])
+        if (depth, _unit_key(u)) not in rows:
+            rows[(depth, _unit_key(u))] = {u.name_en, *u.aliases}
+    return pd.DataFrame([{"level": f"adm{d}", "admin1": k[0], "admin2": k[1], "admin3": k[2],
+                          "names": tuple(sorted(n))} for (d, k), n in rows.items()])
+
+
+def _known_names(known: pd.DataFrame, depth: int, parents: list[np.ndarray], names: np.ndarray) -> np.ndarray:
+    """For each (parents, name): the name of the known unit at `depth` under those parents that the name
+    designates (the same spelling ignoring case, else normalised: best score >= MATCH_SCORE, 5 points
+    ahead of the next), else ''. Each distinct pair is matched once (a country-wide file repeats a few
+    hundred names)."""
+    col = ADMIN_COLUMNS[depth - 1]
+    units = known[known["level"] == f"adm{depth}"]
+    by_parent: dict[tuple, list[tuple[str, set[str], list[str]]]] = {}
+    for r in units.itertuples():
+        key = tuple(getattr(r, c) for c in ADMIN_COLUMNS[:depth - 1])
+        by_parent.setdefault(key, []).append((getattr(r, col), {n.strip().casefold() for n in r.names},
+                                              [normalise_name(n) for n in r.names]))
+    pairs = pd.DataFrame({**{f"p{i}": p for i, p in enumerate(parents)}, "name": names})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    found = []
+    for pair in uniques:
+        *parent, name = pair if isinstance(pair, tuple) else (pair,)
+        cands = by_parent.get(tuple(parent), [])
+        same = [unit for unit, spellings, _ in cands if name.strip().casefold() in spellings]
+        if len(same) == 1:
+            found.append(same[0])
+            continue
+        norm = normalise_name(name)
+        scored = sorted(((max((_score(norm, c) for c in spellings if c), default=0), unit)
+                         for unit, _, spellings in cands), reverse=True) if norm else []
+        best = scored[0] if scored else (0, "")
+        runner_up = scored[1][0] if len(scored) > 1 else 0
+        found.append(best[1] if best[0] >= MATCH_SCORE and best[0] - runner_up >= 5 else "")
+    return np.asarray(found, dtype=object)[codes] if len(found) else np.full(len(names), "", dtype=object)
+
+
+def study_area(boundaries: gpd.GeoDataFrame | None = None):
+    """The study area in the boundaries in use, as one (multi)polygon in EPSG:4326: Kirkuk governorate
+    and the districts around it that the built-in set draws (the disputed Makhmour and Tuz Khurmatu, and
+    Shirqat and Baiji), each with the set's own lines. BoundaryError when the set holds none of them."""
+    b = resolve(boundaries)
+    districts = {(u.admin1, u.admin2) for u in UNITS if u.level == "adm2" and u.drawn}
+    governorates = {u.admin1 for u in UNITS if u.level == "adm1" and u.drawn}
+    keys = list(zip(_text(b["admin1"]), _text(b["admin2"])))
+    inside = [(lv == "adm1" and k[0] in governorates) or (lv in ("adm2", "adm3") and (k in districts or
+                                                                                     k[0] in governorates))
+              for lv, k in zip(b["level"], keys)]
+    parts = b.geometry.values[np.asarray(inside, dtype=bool)]
+    if not len(parts):
+        raise BoundaryError("the boundaries in use hold no unit of the study area (Kirkuk governorate, "
+                            "Makhmour, Tuz Khurmatu, Shirqat, Baiji): give your own area instead")
+    return shapely.make_valid(shapely.union_all(parts))
 
 
 def _clear_of_edges(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, which: np.ndarray, metres: float) -> np.ndarray:

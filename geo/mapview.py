@@ -9,6 +9,7 @@ the page with `textContent`, never as HTML: a note containing `<script>` is show
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 
@@ -113,6 +114,17 @@ class IncidentLayer(AtlasElement):
     """
 
     template_file = "incident_layer.js"
+
+
+class LayerAttribution(AtlasElement):
+    """The credits a layer's data asks for (ACLED, GTD, UCDP), in the map's attribution box while the
+    layer is on the map. The text is HTML-escaped here (Leaflet writes attributions as HTML) and
+    reaches the page as JSON."""
+
+    template_file = "layer_attribution.js"
+
+    def __init__(self, lines):
+        super().__init__("<br>".join(html.escape(str(line)) for line in lines))
 
 
 class ControlLayer(AtlasElement):
@@ -238,11 +250,14 @@ def in_cell(frame: pd.DataFrame, *, cell: str, zoom: int, cell_px: int = CELL_PX
 
 def incident_layer(frame: pd.DataFrame, *, heat: bool = False, zoom: int | None = None,
                    name: str = "Incidents", selected: str | None = None,
-                   assets_url: str = assets.URL) -> folium.FeatureGroup:
+                   assets_url: str = assets.URL, attribution=()) -> folium.FeatureGroup:
     """The incidents in view as one FeatureGroup: points (aggregated per screen cell at `zoom`),
     or a heat map of the same points. The `selected` incident (or the counted circle holding it)
-    is drawn with a highlight ring."""
+    is drawn with a highlight ring. `attribution`: the data credits owed for these incidents
+    (`events.exports.credits`, plain text lines), shown in the map's attribution box."""
     group = folium.FeatureGroup(name=name)
+    if attribution:
+        group.add_child(LayerAttribution(attribution))
     if heat:
         from folium.plugins import HeatMap
         weights = (1 + frame["killed_high"].astype("float64").fillna(0)).clip(upper=50)

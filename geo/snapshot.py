@@ -2,7 +2,8 @@
 
 All three are built from the same page: the atlas base map with the view's incidents and areas of
 control, a title, the date or window in large type, the legend, a scale bar, the attribution
-(base map, and ACLED / UCDP / GTD when their rows are shown) and the data version. Every script,
+(base map, and the credits events.exports.LICENCES asks for when ACLED / UCDP / GTD rows are shown:
+ACLED and GTD with the access date, `accessed`, and the filters in words) and the data version. Every script,
 style and image is inlined, so the HTML opens offline from an e-mail attachment. PNG and PDF are
 rendered by headless Chromium (Playwright driving Debian's /usr/bin/chromium), which waits for the
 map's own "drawn" signal (base drawn, incidents and control areas on the map), never a fixed sleep.
@@ -19,7 +20,7 @@ from typing import Callable
 import geopandas as gpd
 import pandas as pd
 
-from events import model, query
+from events import exports, labels, model, query
 from events import view as events_view
 from events.errors import AtlasError
 from geo import assets, control, gazetteer, mapview
@@ -133,21 +134,44 @@ def _framing(view: View, width: int, height: int) -> tuple[tuple[float, float], 
     return view.center, view.zoom
 
 
-def _attribution(shown: pd.DataFrame, data_version: str) -> str:
+def filters_text(view: View) -> str:
+    """The view's filters and window in words, as the ACLED and GTD credits ask for them."""
+    filters = {**view.filters, **({"controllers": list(view.controllers)} if view.controllers else {})}
+    return labels.filters_text(filters, start=view.start, end=view.end)
+
+
+def credits(shown: pd.DataFrame, view: View, accessed: dict | None) -> list[str]:
+    """The data credits owed for the rows shown (plain text; see events.exports.credits)."""
+    if shown.empty:
+        return []
+    return exports.credits(shown["source_dataset"], accessed=accessed, filters=filters_text(view))
+
+
+def _attribution(shown: pd.DataFrame, data_version: str, *, view: View, accessed: dict | None) -> list[str]:
+    """The footer's lines (plain text): base map, data credits, data version and time."""
     lines = ["Base map: OpenStreetMap contributors / Esri when online; offline base from the atlas's approximate "
              "boundaries and GeoNames places (CC BY 4.0). Areas of control are approximate."]
-    lines += model.attribution(shown["source_dataset"]) if len(shown) else []
+    lines += credits(shown, view, accessed)
     lines.append(f"Data version {data_version} · generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
-    return "<br>".join(html.escape(line) for line in lines)
+    return lines
+
+
+def _footer_px(lines: list[str], width: int) -> int:
+    """Footer height that shows every line at 11 px (about 6 px a character), never less than FOOTER_PX."""
+    rows = sum(max(1, -(-len(line) * 6 // max(width - 40, 200))) for line in lines)
+    return max(FOOTER_PX, 8 + 14 * rows)
 
 
 def _map(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str, height: str,
-         pixels: tuple[int, int], extra=(), boundaries: gpd.GeoDataFrame | None = None) -> str:
+         pixels: tuple[int, int], extra=(), boundaries: gpd.GeoDataFrame | None = None,
+         attribution: list[str] = ()) -> str:
     """The map page's HTML with every asset inlined (`pixels`: the map's expected size, for framing;
-    `boundaries`: the admin boundaries drawn, default the built-in approximate set)."""
+    `boundaries`: the admin boundaries drawn, default the built-in approximate set; `attribution`:
+    the data credits, also in the map's own attribution box)."""
     center, zoom = _framing(view, *pixels)
     overlays = [mapview.control_layer(areas if view.show_control else areas.iloc[0:0])]
-    overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=zoom, assets_url=_VENDOR))
+    overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=zoom, assets_url=_VENDOR,
+                                           attribution=attribution))
     m = mapview.build_map(boundaries=admin_boundaries.resolve(boundaries),
                           places=mapview.label_places(gazetteer.load_gazetteer()), center=center, zoom=zoom,
                           height=height, width=width, overlays=overlays, legend_open=True, offline=view.offline,
@@ -165,7 +189,7 @@ html, body {{ margin: 0; padding: 0; width: {w}px; height: {h}px; overflow: hidd
 #atlas-header .title {{ font-size: 26px; font-weight: 600; }}
 #atlas-header .when {{ font-size: 40px; font-weight: 700; }}
 #atlas-header .counts {{ font-size: 16px; color: #333; }}
-.leaflet-control-zoom, .leaflet-control-layers {{ display: none; }}
+.leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-attribution {{ display: none; }}
 #atlas-footer {{ height: {fh}px; box-sizing: border-box; padding: 4px 20px; font-size: 11px; color: #333;
   border-top: 1px solid #999; background: #fff; overflow: hidden; }}
 </style>
@@ -187,25 +211,28 @@ def _counts_text(shown: pd.DataFrame) -> str:
 
 def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
                   data_version: str, size: tuple[int, int] = (1920, 1080), allow_empty: bool = False,
-                  boundaries: gpd.GeoDataFrame | None = None) -> str:
+                  boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> str:
     """The self-contained HTML page of a static snapshot (what `snapshot_png` photographs).
     `boundaries`: the caller's admin boundaries (default built-in); `layers` default: the default
-    control layer over them."""
+    control layer over them; `accessed`: when each licensed data set was imported
+    (`events.exports.access_dates` of the store's import log), for the credits."""
     width, height = size
     shown = select(incidents, view)
     if shown.empty and not allow_empty:
         raise SnapshotError(f"no incidents in {view.text()} with these filters: nothing to export")
     areas = control.control_at(view.on, layers=layers, boundaries=boundaries)
-    map_h = height - HEADER_PX - FOOTER_PX
+    lines = _attribution(shown, data_version, view=view, accessed=accessed)
+    footer_px = _footer_px(lines, width)
+    map_h = height - HEADER_PX - footer_px
     page = _map(shown, areas, view, width=f"{width}px", height=f"{map_h}px", pixels=(width, map_h),
-                boundaries=boundaries)
+                boundaries=boundaries, attribution=credits(shown, view, accessed))
     header = (f'<div id="atlas-header"><span class="title">{html.escape(view.title)}</span>'
               f'<span class="when" id="atlas-when">{html.escape(view.text())}</span>'
               f'<span class="counts">{html.escape(view.subtitle + " · " if view.subtitle else "")}'
               f'{html.escape(_counts_text(shown))}<br>Areas of control on '
               f'{view.on:%d %b %Y}{"" if view.show_control else " (hidden)"}</span></div>')
-    footer = f'<div id="atlas-footer">{_attribution(shown, data_version)}</div>'
-    css = _PAGE_CSS.format(w=width, h=height, hh=HEADER_PX, fh=FOOTER_PX)
+    footer = f'<div id="atlas-footer">{"<br>".join(html.escape(line) for line in lines)}</div>'
+    css = _PAGE_CSS.format(w=width, h=height, hh=HEADER_PX, fh=footer_px)
     page = page.replace("</head>", css + "</head>", 1)
     page = page.replace("<body>", "<body>" + header, 1)
     return page.replace("</body>", footer + "</body>", 1)
@@ -213,7 +240,7 @@ def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFra
 
 def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
                      data_version: str, first=None, last=None, trail_days: int | None = None,
-                     boundaries: gpd.GeoDataFrame | None = None) -> str:
+                     boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> str:
     """One standalone HTML file with its own time slider and play control over `first`..`last`.
 
     Incidents (filtered as the view, over the whole period) and every control period carry their
@@ -231,11 +258,14 @@ def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoData
     slider = mapview.time_slider(shown, live if view.show_control else live.iloc[0:0], start=view.end,
                                  first=first, last=last, trail_days=trail)
     empty_areas = layers.iloc[0:0]
+    owed = credits(shown, period, accessed)
     page = _map(shown.iloc[0:0], empty_areas, replace(view, show_control=False), width="100%", height="88%",
-                pixels=(1280, 720), extra=[slider], boundaries=boundaries)
+                pixels=(1280, 720), extra=[slider], boundaries=boundaries, attribution=owed)
     title = (f'<div style="font: 600 18px system-ui; padding: 6px 12px">{html.escape(view.title)} · '
              f'{first:%d %b %Y} – {last:%d %b %Y}</div>')
-    footer = f'<div style="font: 11px system-ui; padding: 4px 12px">{_attribution(shown, data_version)}</div>'
+    lines = _attribution(shown, data_version, view=period, accessed=accessed)
+    footer = ('<div style="font: 11px system-ui; padding: 4px 12px">'
+              + "<br>".join(html.escape(line) for line in lines) + "</div>")
     page = page.replace("<body>", "<body>" + title, 1)
     return page.replace("</body>", footer + "</body>", 1)
 
@@ -300,11 +330,11 @@ def _photograph(browser: _Browser, page_html: str, size: tuple[int, int], *, all
 
 def snapshot_png(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
                  data_version: str, size: tuple[int, int] = (1920, 1080), allow_network: bool = False,
-                 boundaries: gpd.GeoDataFrame | None = None) -> bytes:
+                 boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> bytes:
     """A PNG of exactly this view at `size` pixels, with title, date, legend, scale and attribution."""
     view = replace(view, offline=view.offline or not allow_network)
     page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
-                         boundaries=boundaries)
+                         boundaries=boundaries, accessed=accessed)
     with _Browser() as browser:
         return _photograph(browser, page, size, allow_network=allow_network,
                            expect_text=[view.text(), "Incidents by type", "Data version"])
@@ -357,9 +387,10 @@ def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None,
                  layers: gpd.GeoDataFrame | None = None, data_version: str, trail_days: int = 90,
                  title: str = "Kirkuk briefing", progress: Callable[[int, int], None] | None = None,
                  allow_network: bool = False, bounds=None,
-                 boundaries: gpd.GeoDataFrame | None = None) -> bytes:
+                 boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> bytes:
     """A PDF: a cover page with the filters, then one page per date (map, legend, headline counts,
-    top incidents of the trailing period with sources), data version and generation time on each."""
+    top incidents of the trailing period with sources), data version and generation time on each,
+    and on each the data credits its incidents owe (`accessed`: see snapshot_page)."""
     days = [_checked_date(d, "date") for d in dates]
     layers = control.default_layers(boundaries=boundaries) if layers is None else layers
     if not days:
@@ -383,7 +414,8 @@ def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None,
         for i, view in enumerate(views, start=1):
             shown = select(incidents, view)
             page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
-                                 allow_empty=True, boundaries=boundaries)
+                                 allow_empty=True, boundaries=boundaries, accessed=accessed)
+            owed = "".join(f"<br>{html.escape(line)}" for line in credits(shown, view, accessed))
             png = _photograph(browser, page, size, allow_network=allow_network,
                               expect_text=[view.text(), "Incidents by type"])
             areas = control.control_at(view.on, layers=layers)
@@ -394,7 +426,7 @@ def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None,
                 f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
                 f'<div class="body"><p><b>{html.escape(_counts_text(shown))}</b> in the {trail_days} days to this '
                 f"date · areas of control: {html.escape(held)}</p>{_top_incidents(shown, 3 if i == 1 else 5)}</div>"
-                f'<div class="foot">{foot} · page {i} of {len(views)}</div></div>')
+                f'<div class="foot">{foot} · page {i} of {len(views)}{owed}</div></div>')
             if progress:
                 progress(i, len(views))
         doc = browser.page(1200, 800, allow_network=False)

@@ -313,3 +313,61 @@ def test_the_offline_html_of_a_window_plays_with_a_trailing_period(app):
     at.button(key="prep_html").click().run()
     page = at.session_state["export_html"][1].decode("utf-8")
     assert '"trail_days":90' in page
+
+
+# ---------------------------------------------------------------- issue 11: a file reaching far beyond the study area
+
+IRAQ_WIDE = ("id,date,lat,lon,place,event_type,fatalities,source\n"
+             "w1,2016-10-21,35.4681,44.3922,Kirkuk,Battles,3,Rudaw\n"
+             "w2,2016-10-22,30.5085,47.7804,Basra,Battles,1,Rudaw\n"
+             "w3,2016-10-23,33.3406,44.4009,Baghdad,Battles,1,Rudaw\n").encode()
+
+
+def _ask(app, tmp_path):
+    at = app.run()
+    before = store.info(tmp_path / "atlas.gpkg")
+    at.file_uploader(key="upload").set_value(("iraq.csv", IRAQ_WIDE, "text/csv")).run()
+    at.button(key="do_import").click().run()
+    no_errors(at)
+    assert any("2 of its 3 rows" in text_of(w.value) and "outside the study area" in text_of(w.value)
+               for w in at.warning), [w.value for w in at.warning]
+    assert store.info(tmp_path / "atlas.gpkg")["incidents"] == before["incidents"]   # nothing stored yet
+    assert at.radio(key="import_keep").value == "keep only the study area"           # the default
+    return at, before
+
+
+def test_a_country_wide_upload_asks_and_keeps_only_the_study_area(app, tmp_path):
+    at, before = _ask(app, tmp_path)
+    at.button(key="do_import_asked").click().run()
+    no_errors(at)
+    assert any("1 rows imported" in text_of(s.value) and "2 outside the area left out" in text_of(s.value)
+               for s in at.success), [s.value for s in at.success]
+    assert store.info(tmp_path / "atlas.gpkg")["incidents"] == before["incidents"] + 1
+    stored = store.load(tmp_path / "atlas.gpkg")
+    assert set(stored.loc[stored["source_dataset"] == "iraq", "place"]) == {"Kirkuk"}
+
+
+def test_a_country_wide_upload_can_keep_everything(app, tmp_path):
+    at, before = _ask(app, tmp_path)
+    at.radio(key="import_keep").set_value("keep everything").run()
+    at.button(key="do_import_asked").click().run()
+    no_errors(at)
+    assert any("3 rows imported" in text_of(s.value) and "2 of them outside the study area" in text_of(s.value)
+               for s in at.success), [s.value for s in at.success]
+    assert store.info(tmp_path / "atlas.gpkg")["incidents"] == before["incidents"] + 3
+    # Basra and Baghdad fall in no drawn polygon: no district of theirs joins the filters.
+    assert set(at.multiselect(key="d2").options) <= {"Kirkuk", "Hawija", "Daquq", "Dibis", "Makhmour",
+                                                     "Tuz Khurmatu", "Shirqat", "Baiji", "Mosul"}
+
+
+def test_an_upload_kept_to_the_users_own_area(app, tmp_path):
+    at = app.run()
+    area = ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"south"},"geometry":'
+            '{"type":"Polygon","coordinates":[[[43,29],[49,29],[49,34],[43,34],[43,29]]]}}]}').encode()
+    at.file_uploader(key="upload").set_value(("iraq.csv", IRAQ_WIDE, "text/csv")).run()
+    at.selectbox(key="upload_keep").set_value("only inside my own area (a polygon file)").run()
+    at.file_uploader(key="area_upload").set_value(("south.geojson", area, "application/geo+json")).run()
+    at.button(key="do_import").click().run()
+    no_errors(at)
+    assert any("2 rows imported" in text_of(s.value) and "1 outside the area left out" in text_of(s.value)
+               for s in at.success), [s.value for s in at.success]

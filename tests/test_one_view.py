@@ -53,7 +53,7 @@ def _views(frame: pd.DataFrame) -> list[view.View]:
         elif kind == 1:
             changes["controllers"] = rng.sample(controllers, 1)
         elif kind == 2:
-            changes["districts"] = rng.sample(districts, rng.randint(1, 2))
+            changes["districts"] = rng.sample(districts, rng.randint(1, min(2, len(districts))))
         elif kind == 3:
             changes["text"] = rng.choice(words or ["Kirkuk"])
         if rng.random() < 0.3:

@@ -1,8 +1,17 @@
-"""A user's uploaded file, saved where the importers can read it."""
+"""A user's uploaded file, saved where the importers can read it, and the sidebar's import panel."""
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
+
+import streamlit as st
+
+from events import area, exports, sources, store
+from events.errors import AtlasError
+from geo import boundaries as geo_boundaries
+from geo import gazetteer
+from ui.messages import failed, plain
 
 
 def saved_upload(upload, folder: str) -> Path:
@@ -15,3 +24,105 @@ def saved_upload(upload, folder: str) -> Path:
     path = Path(folder) / (stem[:100].encode("utf-8")[:180].decode("utf-8", "ignore") + (f".{ext}" if ext else ""))
     path.write_bytes(upload.getvalue())
     return path
+
+
+# ----------------------------------------------------------------------------------------------
+# The import panel: a file, what it is, its date order and which rows to keep
+# ----------------------------------------------------------------------------------------------
+ASK_SHARE = 0.20   # the page asks before storing a file with more than this share of rows outside the study area
+KEEP = {"ask when much of the file lies outside": "ask", "only the study area": "study",
+        "everything": "all", "only inside my own area (a polygon file)": "mine"}
+ASKED = ("keep only the study area", "keep everything")
+AREA_TYPES = ["geojson", "json", "kml", "gpkg", "zip"]
+
+
+def import_panel(store_path: str, *, boundaries=None) -> None:
+    """The sidebar's import: the file, its kind, its date order and where its rows must lie.
+
+    By default a file whose accepted rows lie more than ASK_SHARE outside the study area (the
+    `boundaries` in use) is not stored at once: the page says how many and asks whether to keep only
+    the study area (the default) or everything; the rows outside are counted in the summary."""
+    upload = st.file_uploader("File", type=sources.suffixes(), key="upload")
+    kind = st.selectbox("What it is", sources.choices(), key="upload_kind", help="auto: detected from the header")
+    orders = {"as the file settles it": None, "day first (5/9 = 5 Sep)": True, "month first (5/9 = 9 May)": False}
+    order = st.selectbox("Dates like 5/9/2020", list(orders), key="upload_order",
+                         help="Only when no date in the file has a day above 12: then you say which it is")
+    keep = KEEP[st.selectbox("Rows to keep", list(KEEP), key="upload_keep",
+                             help="The study area is Kirkuk governorate and the districts around it, drawn by the "
+                                  "boundaries in use; a country-wide file (all of Iraq) would flood the map")]
+    mine = st.file_uploader("Your area (polygons: GeoJSON, KML, GeoPackage, zipped Shapefile)", type=AREA_TYPES,
+                            key="area_upload") if keep == "mine" else None
+    options = dict(kind=kind, dayfirst=orders[order], boundaries=boundaries)
+    if st.button("Import", disabled=upload is None or (keep == "mine" and mine is None), key="do_import"):
+        st.session_state.import_result = None
+        st.session_state.import_ask = None
+        _run(store_path, upload, keep=keep, area_upload=mine, **options)
+        st.rerun()
+    asked = st.session_state.get("import_ask")
+    if asked and upload is not None and asked["file"] == upload.name:
+        st.warning(plain(f"{asked['file']}: {asked['outside']:,} of its {asked['rows']:,} rows "
+                         f"({asked['outside'] / asked['rows']:.0%}) lie outside the study area. "
+                         "Nothing is stored yet."))
+        choice = st.radio("This file reaches far beyond the study area: import", ASKED, key="import_keep", index=0)
+        if st.button("Continue the import", key="do_import_asked"):
+            st.session_state.import_ask = None
+            _run(store_path, upload, keep="study" if choice == ASKED[0] else "all", area_upload=None,
+                 counted=asked["outside"], **options)
+            st.rerun()
+    _show_result(st.session_state.get("import_result"))
+
+
+def _run(store_path: str, upload, *, keep: str, area_upload, kind: str, dayfirst, boundaries,
+         counted: int | None = None) -> None:
+    """Import `upload` keeping the rows `keep` says (study, all, mine, or ask: count first, ask if many
+    lie outside); the summary, or one line saying why nothing was imported, goes to the session.
+    `counted`: the rows outside the study area, when the page has counted them already."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bar = st.progress(0.0, text="Importing…")
+        try:
+            path = saved_upload(upload, tmp)
+            zone = None
+            if keep in ("study", "ask"):
+                zone = geo_boundaries.study_area(boundaries)
+            elif keep == "mine":
+                folder = Path(tmp) / "area"
+                folder.mkdir()
+                zone = area.read_area(saved_upload(area_upload, str(folder)))
+            if keep == "ask":
+                bar.progress(0.2, text="Counting the rows outside the study area…")
+                rows, outside = area.share_outside(path, zone, source=kind, geocoder=gazetteer.geocode,
+                                                   dayfirst=dayfirst)
+                if rows and outside / rows > ASK_SHARE:
+                    st.session_state.import_ask = {"file": upload.name, "rows": rows, "outside": outside}
+                    bar.empty()
+                    return
+                zone = None     # few rows outside: the file is about the study area, keep it whole
+            else:
+                outside = counted if keep == "all" else None
+            summary = store.import_file(store_path, path, clip=zone, source=kind, geocoder=gazetteer.geocode,
+                                       dayfirst=dayfirst,
+                                       progress=lambda n: bar.progress(0.5, text=f"{n:,} rows read…"),
+                                       notify=lambda message: bar.progress(0.5, text=message))
+            if outside:
+                summary.outside = outside   # counted, and kept: the page said nothing would be left out
+            bar.progress(1.0, text="Done")
+            st.session_state.import_result = summary
+        except (AtlasError, OSError, ValueError) as exc:
+            st.session_state.import_result = str(exc)
+        except Exception as exc:  # the user's page never shows a traceback
+            st.session_state.import_result = failed("The import", exc)
+        bar.empty()
+
+
+def _show_result(result) -> None:
+    if isinstance(result, str):
+        st.error("Nothing was imported: " + plain(result))
+    elif result is not None:
+        left_out = (f"; {result.outside:,} outside the area left out" if result.clipped else
+                    f"; {result.outside:,} of them outside the study area" if result.outside else "")
+        st.success(plain(f"{result.file}: {result.accepted:,} rows imported as {result.source} "
+                         f"({result.new:,} new, {result.updated:,} updated); {result.rejected:,} rejected{left_out}."))
+        if result.rejected:
+            st.download_button("Download the rejects report (CSV)",
+                               exports.sheet_safe(result.rejects).to_csv(index=False).encode("utf-8-sig"),
+                               file_name=f"rejects_{Path(result.file).stem}.csv", mime="text/csv")

@@ -124,7 +124,7 @@ def test_geojson_keeps_json_columns_arabic_and_hostile_text(mixed):
     assert (props[0]["killed_low"], props[0]["killed_best"], props[0]["killed_high"]) == (3, 5, 7)
     assert props[2]["killed_high"] is None and props[2]["date_end"] == "2017-10-31"
     assert doc["features"][1]["geometry"]["coordinates"] == [44.4469, 35.1389]
-    assert doc["attribution"] == model.attribution(["acled"])
+    assert doc["attribution"] == exports.credits(["acled"])
 
 
 # -- KML ----------------------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_kml_text_stays_text(mixed, tmp_path):
 
 def test_kml_document_cites_acled_only_when_present(mixed, curated):
     described = ET.fromstring(exports.to_kml(mixed)).findtext(f"{K}Document/{K}description")
-    assert html.escape(model.attribution(["acled"])[0]) in described
+    assert html.escape(exports.credits(["acled"])[0]) in described
     assert "ACLED" not in ET.fromstring(exports.to_kml(curated)).findtext(f"{K}Document/{K}description")
 
 
@@ -225,7 +225,7 @@ def test_gpkg_reads_back_with_typed_columns(mixed, tmp_path):
     ("gpkg", ".gpkg", "application/geopackage+sqlite3", b"SQLite format 3\x00"),
 ])
 def test_export_dispatches_by_format(mixed, fmt, extension, mime, magic):
-    content, ext, kind = exports.export(mixed, fmt)
+    content, ext, kind = exports.export(mixed, fmt, restricted="include")
     assert (ext, kind) == (extension, mime) and content.startswith(magic)
 
 
@@ -245,3 +245,134 @@ def test_unknown_format_and_non_canonical_tables_are_refused(mixed):
         exports.to_csv(mixed.drop(columns=["notes"]))
     with pytest.raises(exports.ExportError, match="date_start"):
         exports.to_geojson(mixed.assign(date_start=mixed["date_start"].dt.strftime("%Y-%m-%d")))
+
+
+# -- licences: ACLED / GTD rows, credits, counts by district and month -----------------------------
+
+def _licensed():
+    """Two ACLED rows (one in Hawija, one placed at governorate level), a GTD row, a UCDP row and one of ours."""
+    acled = rows([{"source_id": "IRQ1", "admin2": "Hawija", "date_start": "2016-10-03", "killed_low": 2,
+                   "killed_high": 4, "wounded": 1},
+                  {"source_id": "IRQ2", "admin2": "Hawija", "date_start": "2016-10-20", "killed_best": 1},
+                  {"source_id": "IRQ3", "date_start": "2016-11-02", "geo_precision": 4}], dataset="acled")
+    gtd = rows([{"source_id": "201610030001", "admin2": "Daquq", "date_start": "2016-10-05", "killed_best": 7}],
+               dataset="gtd")
+    ucdp = rows([{"source_id": "9", "admin2": "Hawija", "date_start": "2016-10-11"}], dataset="ucdp")
+    ours = rows([{"source_id": "m1", "admin2": "Hawija", "date_start": "2016-10-12", "killed_best": 3}])
+    return pd.concat([acled, gtd, ucdp, ours], ignore_index=True)
+
+
+def test_the_registry_says_which_data_sets_may_not_be_passed_on():
+    assert {k for k, licence in exports.LICENCES.items() if not licence.raw_rows} == {"acled", "gtd"}
+    assert exports.LICENCES["ucdp"].raw_rows
+    frame = _licensed()
+    assert exports.restricted_rows(frame).tolist() == [True, True, True, True, False, False]
+    assert set(exports.without_restricted(frame)["source_dataset"]) == {"ucdp", "testfile.csv"}
+    note = exports.restricted_note(frame)
+    assert "3 ACLED rows and 1 GTD row" in note and "ACLED's terms of use" in note and "GTD end-user agreement" in note
+    assert exports.restricted_note(exports.without_restricted(frame)) == ""
+
+
+@pytest.mark.parametrize("fmt", [f for f, spec in exports.FORMATS.items() if spec.raw_rows])
+def test_a_raw_row_export_of_acled_or_gtd_rows_needs_a_choice(fmt):
+    frame = _licensed()
+    with pytest.raises(exports.RestrictedRows, match="3 ACLED rows and 1 GTD row.*omit.*counts.*include"):
+        exports.export(frame, fmt)
+    exports.export(exports.without_restricted(frame), fmt)  # nothing restricted: no choice needed
+    content, ext, _ = exports.export(frame, fmt, restricted="include")
+    assert ext == exports.FORMATS[fmt].extension and content
+    with pytest.raises(ValueError, match="unknown choice"):
+        exports.export(frame, fmt, restricted="maybe")
+
+
+def test_omit_leaves_the_restricted_rows_out():
+    content, _, _ = exports.export(_licensed(), "csv", restricted="omit")
+    back = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig")
+    assert sorted(back["source_dataset"]) == ["testfile.csv", "ucdp"]
+    only_acled = _licensed().query("source_dataset == 'acled'")
+    with pytest.raises(exports.ExportError, match="leaves nothing; export counts instead"):
+        exports.export(only_acled, "kml", restricted="omit")
+
+
+def test_counts_by_district_and_month_instead_of_rows():
+    frame = _licensed()
+    content, ext, mime = exports.export(frame, "geojson", restricted="counts")
+    assert (ext, mime) == (".csv", "text/csv") and content == exports.export(frame, "counts")[0]
+    counts = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", keep_default_na=False)
+    assert list(counts.columns) == list(exports.COUNT_COLUMNS)
+    hawija = counts[(counts["district"] == "Hawija") & (counts["month"] == "2016-10")].iloc[0]
+    assert hawija["incidents"] == 4 and hawija["killed_low"] == 2 + 1 + 3 and hawija["killed_high"] == 4 + 1 + 3
+    assert hawija["toll_unknown"] == 1 and hawija["datasets"] == "acled; testfile.csv; ucdp"
+    governorate = counts[counts["month"] == "2016-11"].iloc[0]
+    assert governorate["district"] == "" and governorate["incidents"] == 1
+    assert counts["incidents"].sum() == len(frame)
+    assert b"IRQ1" not in content and b"incident_id" not in content  # no row passed on
+
+
+def test_access_dates_come_from_the_import_log():
+    log = pd.DataFrame({"source": ["curated", "acled", "acled", "table", "gtd", "ucdp", "acled"],
+                        "accepted": [50, 10, 5, 3, 4, 0, 0],
+                        "imported_at": ["2026-01-01T00:00:00Z", "2026-11-02T09:00:00Z", "2026-12-07T10:00:00Z",
+                                        "2026-12-08T00:00:00Z", "2026-12-06T23:59:59Z", "2026-12-01T00:00:00Z",
+                                        "2026-12-09T00:00:00Z"]})
+    assert exports.access_dates(log) == {"acled": "2026-11-02, 2026-12-07", "gtd": "2026-12-06"}
+    assert exports.access_dates(log.iloc[0:0]) == {}
+
+
+def test_credits_name_the_access_date_and_the_filters_in_words():
+    filters = labels.filters_text({"event_types": [], "admin2": ["Hawija"], "text": None},
+                                  start=pd.Timestamp("2014-06-10"), end=pd.Timestamp("2017-10-05"))
+    assert filters == "event types all · district Hawija · 2014-06-10 – 2017-10-05"
+    lines = exports.credits(_licensed()["source_dataset"], accessed={"acled": "2026-12-07"}, filters=filters)
+    assert len(lines) == 3
+    assert lines[0].startswith("Data: ACLED (acleddata.com), accessed 2026-12-07; filters: event types all · "
+                               "district Hawija · 2014-06-10 – 2017-10-05.")
+    assert "GTD" in lines[1] and exports.NOT_RECORDED in lines[1] and "Hawija" in lines[1]
+    assert "UCDP" in lines[2] and "CC BY 4.0" in lines[2]
+    assert exports.credits(pd.Series(["curated", "mine.csv"])) == []
+
+
+def test_filters_in_words_name_every_filter_a_view_can_hold():
+    text = labels.filters_text({"event_types": ["Battles", "Riots"], "sub_event_types": ["Armed clash"],
+                                "actor_names": ["ISIS"], "admin2": ["Hawija", "Daquq"], "admin3": ["Riyadh"],
+                                "controllers": ["ISIS"], "min_killed": 5, "text": "  Zab \n bridge ",
+                                "datasets": ["acled"]}, start="2014-06-10", end="2014-06-10")
+    assert text == ("event types Battles, Riots · sub-type Armed clash · actor ISIS · districts Hawija, Daquq · "
+                    "sub-district Riyadh · held by ISIS · at least 5 killed · search “Zab bridge” · data set acled · "
+                    "2014-06-10 – 2014-06-10")
+    assert labels.filters_text({"places": ["Hawija"], "start": pd.Timestamp("2016-01-01")}) == \
+        "event types all · place Hawija · 2016-01-01 – the last date"
+
+
+def test_the_cli_refuses_restricted_rows_in_one_line_until_told(tmp_path, capsys):
+    from events import store
+    from events.__main__ import main
+    path = tmp_path / "atlas.gpkg"
+    frame = _licensed()
+    store.import_frame(path, frame, file="acled.csv", source="acled")
+    base = ["list", "--store", str(path), "--from", "2016-01-01", "--to", "2016-12-31"]
+    for fmt in ("csv", "json", "kml"):
+        out = tmp_path / f"x.{fmt}"
+        assert main([*base, "--format", fmt, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: This selection holds 3 ACLED rows and 1 GTD row") and err.count("\n") == 1
+        assert "--restricted omit" in err and "counts" in err and "include" in err and not out.exists()
+    out = tmp_path / "x.csv"
+    assert main([*base, "--format", "csv", "--restricted", "omit", "--out", str(out)]) == 0
+    assert sorted(pd.read_csv(out, encoding="utf-8-sig")["source_dataset"]) == ["testfile.csv", "ucdp"]
+    assert main([*base, "--format", "json", "--restricted", "omit", "--out", str(out)]) == 0
+    assert sorted(r["source_dataset"] for r in json.loads(out.read_text())) == ["testfile.csv", "ucdp"]
+    assert main([*base, "--format", "csv", "--restricted", "counts", "--out", str(out)]) == 0
+    assert out.read_bytes() == exports.to_counts(store.load(path))
+    assert main([*base, "--format", "counts", "--out", str(out)]) == 0  # counts need no choice
+    assert main([*base, "--format", "csv", "--restricted", "include", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == len(frame)
+    assert main([*base, "--text", "no such thing", "--format", "csv"]) == 0  # nothing held: header only
+    assert capsys.readouterr().err == ""
+
+
+def test_credits_only_for_datasets_present():
+    assert exports.credits(["curated"]) == []
+    lines = exports.credits(["acled", "curated", "gtd"])
+    assert len(lines) == 2 and "ACLED" in lines[0] and "Global Terrorism Database" in lines[1]
+    assert "filters: not recorded" in lines[0]   # a file writer that does not know the view says so

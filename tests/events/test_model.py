@@ -38,12 +38,6 @@ def test_validate_names_row_field_value_and_reason():
     assert rejects.loc[rejects["field"] == "date_start", "value"].item() == "2014-02-30"
 
 
-def test_attribution_only_for_datasets_present():
-    assert model.attribution(["curated"]) == []
-    lines = model.attribution(["acled", "curated", "gtd"])
-    assert len(lines) == 2 and "ACLED" in lines[0] and "Global Terrorism Database" in lines[1]
-
-
 def test_validate_rejects_implausible_counts_and_far_dates_without_crashing():
     base = {"source_dataset": "x", "date_precision": "day", "lat": 35.4681, "lon": 44.3922, "geo_precision": 1,
             "event_type": "Battles", "confidence": "medium",

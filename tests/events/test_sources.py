@@ -131,7 +131,8 @@ def test_a_source_missing_its_parts_is_refused(bad, monkeypatch):
 def test_the_builtin_formats_carry_what_the_app_and_the_cli_show():
     assert {f.name: (f.extension, f.label) for f in exports.FORMATS.values()} == {
         "csv": (".csv", "CSV (Excel, UTF-8 with BOM)"), "geojson": (".geojson", "GeoJSON"),
-        "kml": (".kml", "KML (Google Earth)"), "gpkg": (".gpkg", "GeoPackage (QGIS)")}
+        "kml": (".kml", "KML (Google Earth)"), "gpkg": (".gpkg", "GeoPackage (QGIS)"),
+        "counts": (".csv", "Counts by district and month (CSV)")}
 
 
 def _tsv(frame: pd.DataFrame) -> bytes:

@@ -391,18 +391,26 @@ def _official():
           "geometry": shapely.box(*box)} for lv, n, a1, a2, box in feats], crs=b.CRS)
 
 
-def test_assign_admin_takes_the_finest_polygon_and_keeps_values_outside():
-    given = _points([(2, 0.5), (2, 1.5), (2, 3), (2, 10), (3, 1.5)])
-    given["admin1"] = ["x", "x", "x", "Old gov", "G"]
-    given["admin2"] = ["x", "D1", "x", "Old district", "D1"]
-    given["admin3"] = ["x", "kept: same district", "dropped: other district", "Old sub", "y"]
-    given.loc[given.index[4], ["lat", "lon"]] = np.nan
+def test_assign_admin_takes_the_finest_polygon_and_keeps_only_names_the_boundaries_know():
+    """Issue 11: a source's own names (outside every polygon, or below the finest polygon) made districts
+    of their own in the filters; now only the boundaries' units are named, in the boundaries' spelling."""
+    given = _points([(2, 0.5), (2, 1.5), (2, 1.5), (2, 3), (2, 10), (3, 1.5), (3, 1.5)])
+    given["admin1"] = ["x", "x", "x", "x", "Old gov", "g", "G"]
+    given["admin2"] = ["x", "D1", "D1", "x", "Old district", "d1", "D1"]
+    given["admin3"] = ["x", "not a unit", "Nahiyat s", "S", "Old sub", "y", "S"]
+    given.loc[given.index[5:], ["lat", "lon"]] = np.nan
     given = given.set_geometry(shapely.points(given["lon"], given["lat"]))
     out = b.assign_admin(given, boundaries=_official())
     assert out[["admin1", "admin2", "admin3"]].fillna("-").values.tolist() == [
-        ["G", "D1", "S"], ["G", "D1", "kept: same district"], ["G", "D2", "-"],
-        ["Old gov", "Old district", "Old sub"], ["G", "D1", "y"]]
-    assert out.attrs == {"admin_assigned": 3, "admin_outside": 1, "admin_no_point": 1, "admin_capped": 0}
+        ["G", "D1", "S"],       # the finest polygon decides
+        ["G", "D1", "-"],       # in D1 outside S: 'not a unit' is no sub-district of D1
+        ["G", "D1", "S"],       # ... 'Nahiyat s' is S (normalised), written as the boundaries write it
+        ["G", "D2", "-"],       # S is not a sub-district of D2
+        ["-", "-", "-"],        # outside every polygon: nothing from the source
+        ["G", "D1", "-"],       # no point: the names the boundaries know, from admin1 down
+        ["G", "D1", "S"]]
+    assert out.attrs == {"admin_assigned": 4, "admin_outside": 1, "admin_no_point": 2, "admin_capped": 0,
+                         "admin_source_cleared": 4}
     assert list(out.columns) == list(given.columns) and out["admin3"].dtype == given["admin3"].dtype
     assert given["admin1"].iloc[0] == "x"   # the input is not modified
 
@@ -427,7 +435,7 @@ def test_incidents_carry_only_the_levels_their_precision_supports():
     """Issue 10: a governorate-level row took 'Daquq / Rashad' from its centre point."""
     given = _points([(2, 0.5)] * 4 + [(0.05, 0.5), (2, 10)])
     given["geo_precision"] = [1, 2, 3, 4, 2, 4]
-    given["admin1"], given["admin2"], given["admin3"] = "src1", "src2", "src3"
+    given["admin1"], given["admin2"], given["admin3"] = "G", "D1", "S"
     out = b.assign_admin(given, boundaries=_official())   # S is 1 degree (~110 km) wide: room for a 25 km circle
     assert out[["admin1", "admin2", "admin3"]].fillna("-").values.tolist() == [
         ["G", "D1", "S"],          # 1 exact: every level
@@ -435,8 +443,8 @@ def test_incidents_carry_only_the_levels_their_precision_supports():
         ["G", "D1", "-"],          # 3 district: no sub-district
         ["G", "-", "-"],           # 4 governorate: the governorate only
         ["G", "D1", "-"],          # 2 near, 5.5 km from S's edge: the circle crosses it, no sub-district
-        ["src1", "-", "-"]]        # outside every polygon: its own values, still capped to its precision
-    assert out.attrs["admin_capped"] == 4
+        ["-", "-", "-"]]           # outside every polygon: nothing from the source
+    assert out.attrs["admin_capped"] == 3     # rows 3, 4 and 5: a level dropped for precision
 
 
 def test_governorate_level_row_in_rashad_gets_no_district(approx, gazetteer):
@@ -526,3 +534,74 @@ def test_a_crs_link_is_refused_and_a_missing_file_shows_no_folder(tmp_path):
     with pytest.raises(b.BoundaryError) as err:
         b.read_boundaries(tmp_path / "absent.geojson")
     assert str(tmp_path) not in str(err.value)
+
+
+# --- issue 11: admin names from the boundaries in use, the study area -------------------------------------
+
+def _ucdp_like(pairs, admin1, admin2):
+    """A frame as the UCDP importer leaves it: the source's own adm_1 / adm_2 names in admin1 / admin2."""
+    frame = _points(pairs)
+    frame["source_dataset"] = "ucdp"
+    frame["admin1"], frame["admin2"] = admin1, admin2
+    return frame
+
+
+def test_a_sources_own_district_names_never_add_a_district_to_the_filters(approx, gazetteer):
+    """Issue 11: UCDP's "Qaḑā’ Makhmūr" and "Dāqūq district" stood beside Makhmour and Daquq."""
+    makhmour, daquq = _town(gazetteer, "Makhmour"), _town(gazetteer, "Daquq")
+    gwer = _town(gazetteer, "Gwer")
+    beyond = (makhmour[0], 43.0)     # west of the drawn Makhmour, still in UCDP's Qaḍā' Makhmūr
+    frame = _ucdp_like([makhmour, daquq, gwer, beyond, makhmour],
+                       ["Arbīl governorate", "Kirkuk governorate", "Arbīl governorate", "Nīnawá governorate", None],
+                       ["Qaḑā’ Makhmūr", "Dāqūq district", "Qaḑā’ Makhmūr", "Qaḑā’ Makhmūr", None])
+    frame["admin3"] = [None, None, "Nahiyat Gwer", None, None]
+    frame.loc[frame.index[4], ["lat", "lon"]] = np.nan   # no point: its names only if the boundaries know them
+    frame.loc[frame.index[4], ["admin1", "admin2"]] = ["Arbil", "Qaḑā’ Makhmūr"]
+    frame = frame.set_geometry(shapely.points(frame["lon"], frame["lat"]))
+    out = b.assign_admin(frame, boundaries=approx)
+    assert out["admin2"].fillna("-").tolist() == ["Makhmour", "Daquq", "Makhmour", "-", "Makhmour"]
+    assert out["admin1"].fillna("-").tolist() == ["Erbil", "Kirkuk", "Erbil", "-", "Erbil"]
+    assert out["admin3"].iloc[2] == "Gwer"           # a sub-district the built-in set names but cannot draw
+    known = b.known_units(approx)
+    assert set(out["admin2"].dropna()) <= set(known.loc[known["level"] == "adm2", "admin2"])
+    assert out.attrs["admin_source_cleared"] == 1
+
+
+def test_an_iraq_wide_file_adds_no_stray_districts(approx):
+    basra, baghdad, mosul = (30.5085, 47.7804), (33.3406, 44.4009), (36.335, 43.1189)
+    frame = _ucdp_like([basra, baghdad, mosul], ["Al Başrah governorate", "Baghdad governorate", "Nineveh"],
+                       ["Qaḑā’ al Başrah", "Qaḑā’ ar Ruşāfah", "Mosul"])
+    frame["admin3"] = ["Markaz", "Markaz Rusafa", "Markaz Mosul"]
+    out = b.assign_admin(frame, boundaries=approx)
+    assert out[["admin1", "admin2", "admin3"]].isna().all().all()
+    assert out.attrs["admin_outside"] == 3
+
+
+def test_the_curated_set_keeps_its_districts_and_sub_districts():
+    """Every curated name stays (where its precision allows it), in the boundaries' spelling; the two
+    incidents beyond the drawn area (Mosul district) keep the curated set's own names."""
+    from events.curated import load_curated
+    curated = load_curated()
+    out = b.assign_admin(curated.assign(geo_precision=1))
+    spelling = {"Amirli": "Amerli", "Sulaiman Bek": "Sulaiman Beg"}   # aliases of COD-AB's names
+    for col in ("admin1", "admin2", "admin3"):
+        named = curated[col].notna()
+        assert (out.loc[named, col] == curated.loc[named, col].map(lambda v: spelling.get(v, v))).all(), col
+    assert {"Mosul", "Tuz Khurmatu", "Shirqat"} <= set(b.assign_admin(curated)["admin2"].dropna())
+
+
+def test_study_area_is_kirkuk_and_the_districts_around_it(approx, gazetteer):
+    area = b.study_area()
+    for town in ("Kirkuk", "Hawija", "Daquq", "Dibis", "Makhmour", "Tuz Khurmatu", "Shirqat", "Baiji", "Amirli"):
+        assert area.intersects(shapely.Point(*reversed(_town(gazetteer, town)))), town
+    for lat, lon in [(30.5085, 47.7804), (33.3406, 44.4009), _town(gazetteer, "Erbil"), _town(gazetteer, "Tikrit")]:
+        assert not area.intersects(shapely.Point(lon, lat))
+    # From the boundaries in use: an official set's own lines, its other governorates left out.
+    official = _official()
+    official.loc[official["name_en"] == "G", ["name_en", "admin1"]] = "Kirkuk"
+    official.loc[official["level"] != "adm1", "admin1"] = "Kirkuk"
+    other = official.iloc[:1].assign(name_en="Basra", admin1="Basra", geometry=shapely.box(10, 10, 11, 11))
+    both = gpd.GeoDataFrame(pd.concat([official, other], ignore_index=True), crs=b.CRS)
+    assert b.study_area(both).equals(shapely.box(0, 0, 4, 4))
+    with pytest.raises(b.BoundaryError, match="no unit of the study area"):
+        b.study_area(_official())

@@ -82,3 +82,90 @@ def test_hostile_stores_and_paths_are_one_line_without_a_traceback(tmp_path):
         assert out.returncode == 2, (args, out.stderr)
         assert "Traceback" not in out.stderr and str(folder) not in out.stderr, out.stderr
         assert out.stderr.startswith("error: "), out.stderr
+
+
+# ---------------------------------------------------------------- issue 11: --clip for country-wide files
+
+IRAQ_WIDE = ("id,date,lat,lon,place,event_type,source\n"
+             "1,2016-10-21,35.4681,44.3922,Kirkuk,Battles,Rudaw\n"
+             "2,2016-10-22,30.5085,47.7804,Basra,Battles,Rudaw\n"
+             "3,2016-10-23,33.3406,44.4009,Baghdad,Battles,Rudaw\n"
+             "4,2016-10-24,35.3200,43.6000,Hawija,Battles,Rudaw\n")
+
+
+def events_cli(*args):
+    return subprocess.run([sys.executable, "-m", "events", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_import_clipped_to_the_study_area_counts_the_rows_outside(tmp_path):
+    table = tmp_path / "iraq.csv"
+    table.write_text(IRAQ_WIDE, encoding="utf-8")
+    out = geo("import", str(table), "--store", str(tmp_path / "a.gpkg"), "--clip", "study-area", "--json")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert (summary["accepted"], summary["outside"], summary["rows_read"]) == (2, 2, 4) and summary["clipped"]
+    text = geo("import", str(table), "--store", str(tmp_path / "b.gpkg"), "--clip", "study-area")
+    assert "accepted 2" in text.stdout and "left out 2 outside the --clip area" in text.stdout
+    whole = json.loads(geo("import", str(table), "--store", str(tmp_path / "c.gpkg"), "--json").stdout)
+    assert (whole["accepted"], whole["outside"], whole["clipped"]) == (4, 0, False)   # the default: none
+    helped = geo("import", "--help").stdout
+    assert "--clip" in helped and "default" in helped and "none" in helped
+
+
+def test_events_import_clips_to_a_file_and_sends_study_area_to_geo(tmp_path):
+    table = tmp_path / "iraq.csv"
+    table.write_text(IRAQ_WIDE, encoding="utf-8")
+    mine = tmp_path / "mine.geojson"
+    mine.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": "south"},
+        "geometry": {"type": "Polygon", "coordinates": [[[43, 29], [49, 29], [49, 34], [43, 34], [43, 29]]]}}]}),
+        encoding="utf-8")
+    out = events_cli("import", str(table), "--store", str(tmp_path / "a.gpkg"), "--clip", str(mine), "--json")
+    assert out.returncode == 0, out.stderr
+    assert (json.loads(out.stdout)["accepted"], json.loads(out.stdout)["outside"]) == (2, 2)   # Basra, Baghdad
+    told = events_cli("import", str(table), "--store", str(tmp_path / "b.gpkg"), "--clip", "study-area")
+    assert told.returncode == 2 and told.stderr.count("\n") == 1 and "python -m geo import" in told.stderr
+    bad = events_cli("import", str(table), "--store", str(tmp_path / "b.gpkg"), "--clip", str(table))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: iraq.csv:") and "Traceback" not in bad.stderr
+    assert str(tmp_path) not in bad.stderr and not (tmp_path / "b.gpkg").exists()
+
+
+ACLED_TWO = ("event_id_cnty,event_date,year,time_precision,event_type,sub_event_type,actor1,country,admin1,admin2,"
+             "location,latitude,longitude,geo_precision,source,notes,fatalities\n"
+             "IRQ101,2016-10-03,2016,1,Battles,Armed clash,Islamic State (Iraq),Iraq,Kirkuk,Hawija,Hawija,"
+             "35.3275,43.7747,1,Rudaw,Clash near Hawija,2\n"
+             "IRQ102,2016-10-04,2016,1,Explosions/Remote violence,Suicide bomb,Islamic State (Iraq),Iraq,Kirkuk,"
+             "Kirkuk,Kirkuk,35.4681,44.3922,1,AFP,Blast in Kirkuk,3\n")
+
+
+def test_raw_rows_of_acled_wait_for_a_choice_in_geo_list_and_the_html(tmp_path):
+    table = tmp_path / "acled.csv"
+    table.write_text(ACLED_TWO, encoding="utf-8")
+    store_path = str(tmp_path / "s.gpkg")
+    assert geo("import", str(table), "--store", store_path).returncode == 0
+    window = ("--from", "2016-10-01", "--to", "2016-10-31")
+    refused = geo("list", "--store", store_path, *window)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "--restricted" in refused.stderr
+    assert "ACLED" in refused.stderr and refused.stdout == ""
+    omitted = geo("list", "--store", store_path, *window, "--restricted", "omit", "--format", "json")
+    assert omitted.returncode == 2 and "--restricted counts" in omitted.stderr   # nothing would be left
+    counted = geo("list", "--store", store_path, *window, "--restricted", "counts")
+    assert counted.returncode == 0 and "IRQ101" not in counted.stdout and "Hawija" in counted.stdout
+    included = geo("list", "--store", store_path, *window, "--restricted", "include", "--format", "json")
+    assert sum(r["source_dataset"] == "acled" for r in json.loads(included.stdout)) == 2
+    html = tmp_path / "v.html"
+    held = geo("snapshot", "--store", store_path, *window, "--out", str(html))
+    assert held.returncode == 2 and "--restricted" in held.stderr and not html.exists()
+    emptied = geo("snapshot", "--store", store_path, *window, "--out", str(html), "--restricted", "omit")
+    assert emptied.returncode == 2 and "no incidents" in emptied.stderr and not html.exists()
+    made = geo("snapshot", "--store", store_path, *window, "--out", str(html), "--restricted", "include")
+    assert made.returncode == 0, made.stderr
+    page = html.read_text(encoding="utf-8")
+    assert "IRQ101" in page and "Data: ACLED (acleddata.com), accessed 20" in page
+
+
+def test_geocode_says_ambiguous_with_the_candidates():
+    out = geo("geocode", "Hamrin")
+    assert out.returncode == 0, out.stderr
+    assert "\tambiguous" in out.stdout and "candidates:" in out.stdout and "not found" not in out.stdout

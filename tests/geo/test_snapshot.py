@@ -1,13 +1,16 @@
 """Exports for briefings: PNG, standalone HTML and PDF, re-read and checked."""
+import html
 import io
 import re
 import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
+from events import exports
 from events.curated import load_curated
 from geo import boundaries, control, snapshot
 from tests.browser import ARTIFACTS, chromium_page, require_chromium
@@ -142,3 +145,64 @@ def test_the_page_draws_the_boundaries_it_is_given_and_the_default_otherwise(inc
     assert "43.98765" in page and "(official)" in page
     default = snapshot.snapshot_page(incidents, view, data_version="t")
     assert "43.98765" not in default and "(approximate)" in default
+
+
+# -- licences: the credits ACLED and GTD ask for, with the access date and the filters in words ------
+HOSTILE = '<img src=x onerror="document.title=1">{{ 7*7 }}'
+
+
+def _acled_view(incidents):
+    """One ACLED and one GTD row in a district with a hostile name, and a view filtered to it."""
+    day = pd.Timestamp("2016-10-16")
+    rows = incidents.iloc[:2].assign(source_dataset=["acled", "gtd"], incident_id=["acled:1", "gtd:1"],
+                                     admin2=HOSTILE, date_start=day, date_end=day)
+    view = snapshot.view_for(start="2016-10-01", end="2016-10-31", filters={"admin2": [HOSTILE]})
+    return rows, view
+
+
+def test_png_page_credits_acled_and_gtd_with_access_date_and_filters(incidents):
+    rows, view = _acled_view(incidents)
+    accessed = {"acled": "2026-12-07"}
+    page = snapshot.snapshot_page(rows, view, data_version="t", size=(1754, 1240), accessed=accessed)
+    words = f"event types all · district {HOSTILE} · 2016-10-01 – 2016-10-31"
+    assert html.escape(f"Data: ACLED (acleddata.com), accessed 2026-12-07; filters: {words}.") in page
+    assert html.escape(f"accessed {exports.NOT_RECORDED}; filters: {words}.") in page  # GTD: no import logged
+    assert HOSTILE not in page and "{{ 7*7 }}" not in page.replace(html.escape(HOSTILE), "")
+    footer = re.search(r"#atlas-footer \{ height: (\d+)px", page)
+    assert int(footer.group(1)) > snapshot.FOOTER_PX  # grown to show the longer credits, not cut off
+    ours = snapshot.snapshot_page(incidents, snapshot.view_for(date="2017-10-16"), data_version="t",
+                                  size=(1754, 1240), accessed=accessed)
+    assert "acleddata.com" not in ours and "#atlas-footer { height: 54px" in ours
+
+
+def test_standalone_html_shows_the_credits_in_the_map_and_the_footer(incidents, tmp_path):
+    require_chromium()
+    rows, view = _acled_view(incidents)
+    page = snapshot.interactive_html(rows, view, data_version="t", accessed={"acled": "2026-12-07", "gtd": "2026-12-01"})
+    path = tmp_path / "credits.html"
+    path.write_text(page, encoding="utf-8")
+    with chromium_page(width=1400, height=900) as (browser_page, _):
+        browser_page.goto(path.as_uri())
+        browser_page.wait_for_function("document.querySelector('.leaflet-control-attribution') && "
+                                       "document.querySelector('.leaflet-control-attribution').textContent"
+                                       ".includes('acleddata.com')")
+        box = browser_page.inner_text(".leaflet-control-attribution")
+        body = browser_page.inner_text("body")
+        injected = browser_page.evaluate("document.querySelectorAll('img[src=x]').length")
+        title = browser_page.title()
+    assert "Data: ACLED (acleddata.com), accessed 2026-12-07; filters: event types all · district " + HOSTILE in box
+    assert "START), University of Maryland (start.umd.edu/gtd), accessed 2026-12-01" in box
+    assert "Data: ACLED (acleddata.com), accessed 2026-12-07" in body and injected == 0 and title != "1"
+
+
+def test_pdf_briefing_credits_acled_on_its_pages(incidents, tmp_path):
+    require_chromium()
+    rows, _ = _acled_view(incidents)
+    pdf = snapshot.briefing_pdf(rows, ["2016-10-20"], filters={"admin2": [HOSTILE]}, data_version="t",
+                                trail_days=30, accessed={"acled": "2026-12-07"})
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(pdf)
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "Data: ACLED (acleddata.com), accessed 2026-12-07; filters: event types all · district" in text
+    assert "2016-09-21 – 2016-10-20" in text and "GTD end-user agreement" in text
