@@ -128,9 +128,6 @@ FAR_FUTURE = pd.Timestamp("2200-01-01")
 # The largest plausible death or injury toll of one incident; anything above is rejected.
 MAX_COUNT = 100_000
 
-# The region the atlas is about, with a margin: Iraq and its borders. Used to spot swapped lat/lon only
-# for sources that do not (yet) pass the file's country (see COUNTRY_HINT).
-REGION_BOUNDS = (29.0, 38.7, 37.5, 48.7)  # south, west, north, east
 # A converted frame may carry the file's own country (name, ISO3 or ISO numeric) in this extra column; with it,
 # a row is suspected of swapped lat/lon only when the swapped point lies in that country's outline and the
 # given one does not (events.countries: Natural Earth). A country no outline is known for is never suspected.
@@ -223,14 +220,13 @@ def normalise(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 
 def looks_swapped(lat: pd.Series, lon: pd.Series, country: pd.Series | None) -> pd.Series:
     """Rows whose lat/lon look swapped: the swapped point lies in the row's stated country and the given one
-    does not. Without a country column at all (a source not passing one), the old test against the whole
-    region (REGION_BOUNDS) applies; an empty or unknown country is never suspected."""
+    does not. A file that states no country (no column, an empty or unknown name) is never suspected: a
+    real point in Ankara or Odesa is not an Iraqi point written backwards."""
     lat, lon = lat.reset_index(drop=True), lon.reset_index(drop=True)
-    if country is None:
-        s, w, n, e = REGION_BOUNDS
-        return ~(lat.between(s, n) & lon.between(w, e)) & lon.between(s, n) & lat.between(w, e)
-    name = country.reset_index(drop=True).fillna("").astype("str").str.strip()
     out = pd.Series(False, index=lat.index)
+    if country is None:
+        return out
+    name = country.reset_index(drop=True).fillna("").astype("str").str.strip()
     # Only where the swapped pair is a valid point and differs from the given one (few rows after this).
     maybe = (name != "") & lon.between(-90, 90) & lat.between(-180, 180) & (lat != lon)
     if not maybe.any():

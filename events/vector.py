@@ -1,8 +1,9 @@
-"""Vector files from users (GeoJSON, KML/KMZ, GeoPackage, zipped Shapefile): the one way the atlas opens them.
+"""Vector files from users (GeoJSON, KML/KMZ, GeoPackage, zipped Shapefile, and FlatGeobuf where a caller
+asks for it): the one way the atlas opens them.
 
 A file's real type is decided from its bytes, never from its name, and each type is read by its own
-parser only: GeoJSON with Python's json, KML with defusedxml (no DTD, no entities), and GDAL only for
-a GeoPackage or a Shapefile that passed its header check, copied or unpacked into a private temporary
+parser only: GeoJSON with Python's json, KML with defusedxml (no DTD, no entities), and GDAL only for a
+GeoPackage, FlatGeobuf or Shapefile that passed its header check, copied or unpacked into a private temporary
 folder under a name chosen here (so GDAL never sees a user's path, a `/vsi…` prefix or a neighbouring
 file). Anything else (an OGR VRT, GML, CSV, a plain SQLite database, a bare .shp) is refused with one
 line naming the file (its name, never its folder) and saying what it is. GDAL is configured
@@ -38,7 +39,7 @@ import shapely
 from shapely.errors import ShapelyError
 from shapely.geometry import shape
 
-KINDS = ("geojson", "kml", "gpkg", "zip")
+KINDS = ("geojson", "kml", "gpkg", "zip")  # accepted unless a caller names others ("fgb": FlatGeobuf)
 MAX_TEXT_BYTES = 256 * 2**20      # a GeoJSON or KML file (held as text while it is read)
 MAX_FILE_BYTES = 1024 * 2**20     # a GeoPackage (copied before GDAL opens it)
 MAX_UNPACKED_BYTES = 1024 * 2**20  # all the members of a zip archive, unpacked
@@ -54,6 +55,7 @@ ZIP_MEMBERS = (".geojson", ".json", ".kml", ".gpkg")
 SHAPE_MAGIC = b"\x00\x00\x27\x0a"
 DBF_VERSIONS = {0x02, 0x03, 0x04, 0x05, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83, 0x8B, 0xCB, 0xF5, 0xFB}
 GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
+FGB_MAGIC = b"fgb\x03fgb"  # FlatGeobuf 3.x: "fgb", major version 3, "fgb", then the patch version byte
 CRS_NAME = re.compile(r"^(?:urn:ogc:def:crs:EPSG:[\d.]*:(\d{1,6})|EPSG:(\d{1,6})|urn:ogc:def:crs:OGC:1\.3:CRS84"
                       r"|urn:ogc:def:crs:OGC::CRS84|OGC:CRS84|CRS84)$", re.IGNORECASE)
 KML_TIMES = ("TimeStamp", "TimeSpan")
@@ -101,7 +103,7 @@ class Batch:
 # ---------------------------------------------------------------- what a file really is
 
 def identify(path, *, name: str | None = None) -> str:
-    """The real type of a file from its bytes: "geojson", "kml", "gpkg" or "zip"; Refused otherwise."""
+    """The real type of a file from its bytes: "geojson", "kml", "gpkg", "fgb" or "zip"; Refused otherwise."""
     path = Path(path)
     name = name or path.name
     try:
@@ -124,7 +126,9 @@ def _kind(head: bytes, name: str) -> str:
     if head.startswith(SHAPE_MAGIC):
         raise Refused(name, "is a bare Shapefile .shp; zip it together with its .shx, .dbf and .prj files")
     if head.startswith(b"fgb"):
-        raise Refused(name, "is a FlatGeobuf file, which is not accepted; save it as GeoJSON or GeoPackage")
+        if len(head) >= 8 and head.startswith(FGB_MAGIC):
+            return "fgb"
+        raise Refused(name, "starts like a FlatGeobuf file but is not one of version 3 (bad magic bytes)")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         return "geojson"
@@ -165,6 +169,9 @@ def open_file(path, *, name: str | None = None, kinds: tuple[str, ...] = KINDS) 
     path = Path(path)
     name = name or path.name
     kind = identify(path, name=name)
+    if kind == "fgb" and kind not in kinds:
+        raise Refused(name, "is a FlatGeobuf file, which is accepted only as a UCDP GED export; save it as "
+                            "GeoJSON or GeoPackage")
     if kind not in kinds:
         raise Refused(name, f"is a {_LABELS[kind]}; expected {' or '.join(_LABELS[k] for k in kinds)}")
     vf = VectorFile(name, kind)
@@ -176,7 +183,8 @@ def open_file(path, *, name: str | None = None, kinds: tuple[str, ...] = KINDS) 
     return vf
 
 
-_LABELS = {"geojson": "GeoJSON file", "kml": "KML file", "gpkg": "GeoPackage", "zip": "zip archive"}
+_LABELS = {"geojson": "GeoJSON file", "kml": "KML file", "gpkg": "GeoPackage", "zip": "zip archive",
+           "fgb": "FlatGeobuf file"}
 
 
 class VectorFile:
@@ -242,7 +250,8 @@ class VectorFile:
         if self.kind == "zip":
             self._parts = _unpack(path, self.name, self._private())
         else:
-            self._parts = _parts(path, self.kind, self.name, self._private() if self.kind == "gpkg" else None)
+            private = self._private() if self.kind in ("gpkg", "fgb") else None
+            self._parts = _parts(path, self.kind, self.name, private)
         if not self._parts:
             raise Refused(self.name, "has no layer with features")
 
@@ -268,6 +277,12 @@ def _parts(path: Path, kind: str, name: str, tmp: Path | None, *, member: str = 
         else:
             path.rename(private)
         return _gdal_parts(private, label, tmp)
+    if kind == "fgb" and not member:
+        if size > MAX_FILE_BYTES:
+            raise Refused(label, f"is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB accepted")
+        private = tmp / f"data{len(list(tmp.iterdir()))}.fgb"
+        shutil.copyfile(path, private)
+        return _gdal_parts(private, label, tmp, driver="FlatGeobuf")
     raise Refused(label, f"is a {_LABELS.get(kind, kind)} inside a zip archive, which is not accepted")
 
 
@@ -468,8 +483,8 @@ def _finite(geom) -> tuple[object, str | None]:
 
 
 def _frame(records: list[dict], fields: list[str], geoms: list, crs) -> gpd.GeoDataFrame:
-    frame = pd.DataFrame.from_records(records, columns=fields) if records else pd.DataFrame(columns=fields)
-    frame = frame.reindex(columns=fields)
+    # One row per geometry even when no feature has a property ("properties": {}, as geojson.io writes).
+    frame = pd.DataFrame(records, columns=fields, index=pd.RangeIndex(len(geoms)))
     for col in frame.columns[(frame.dtypes == object).to_numpy()]:
         frame[col] = frame[col].map(_value)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(np.array(geoms, dtype=object), index=frame.index), crs=crs)
@@ -614,12 +629,14 @@ class _KML:
 # ---------------------------------------------------------------- GeoPackage and Shapefile (GDAL, private copies)
 
 class _GDAL:
-    def __init__(self, path: Path, layer: str, name: str, tmp: Path):
+    def __init__(self, path: Path, layer: str, name: str, tmp: Path, *, driver: str | None = None):
         self.path, self.layer, self.name, self.tmp = path, layer, name, tmp
         try:
             info = pyogrio.read_info(path, layer=layer)
         except Exception as exc:  # pyogrio raises several types for unreadable data
             raise Refused(name, f"layer {layer!r} cannot be read ({_reason(exc, tmp)})") from None
+        if driver is not None and info.get("driver") != driver:
+            raise Refused(name, f"was not read as a {driver} file; refused")
         if len(info["fields"]) > MAX_FIELDS:
             raise Refused(name, f"layer {layer!r} has more than {MAX_FIELDS:,} fields; keep the ones you need")
         self.fields = [str(f) for f in info["fields"]]
@@ -658,12 +675,15 @@ def _reason(exc: Exception, tmp: Path) -> str:
     return text.replace(str(tmp) + "/", "").replace(str(tmp), "")[:160]
 
 
-def _gdal_parts(path: Path, name: str, tmp: Path) -> list[_Part]:
+def _gdal_parts(path: Path, name: str, tmp: Path, *, driver: str | None = None) -> list[_Part]:
+    """The layers with geometry of a private copy; `driver`: the only GDAL driver that may have read it
+    (pyogrio cannot name one when opening, so the copy's header was checked first and this is checked after)."""
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:
-        raise Refused(name, f"is not a readable GeoPackage or Shapefile ({_reason(exc, tmp)})") from None
-    return [_GDAL(path, str(layer), name, tmp) for layer, geometry in layers if geometry is not None]
+        what = f"{driver} file" if driver else "GeoPackage or Shapefile"
+        raise Refused(name, f"is not a readable {what} ({_reason(exc, tmp)})") from None
+    return [_GDAL(path, str(layer), name, tmp, driver=driver) for layer, geometry in layers if geometry is not None]
 
 
 # ---------------------------------------------------------------- zip archives

@@ -8,6 +8,8 @@ and either, for a text table read by the shared pipeline (events.sources.pipelin
   or columns(header, mapping=, name=) instead of COLUMNS/REQUIRED to resolve the columns itself;
 or, for a source that reads its files itself:
   detect_file(path, head) -> bool and stream(path, chunksize=, mapping=, geocoder=, confidence=).
+A source may do both (ucdp: its CSV through the pipeline, its GeoJSON, FlatGeobuf and headerless
+files itself): the files its detect_file recognises go to its stream, any other to the pipeline.
 Adding a source is one module and one `register(...)` line below. `detect_source`, the command line's
 `--source` and the app's uploader all read SOURCES.
 
@@ -76,6 +78,11 @@ def _by_file(path: Path, head: bytes):
     return next((s for s in SOURCES.values() if hasattr(s, "detect_file") and s.detect_file(path, head)), None)
 
 
+def _reads_tables(source) -> bool:
+    """Whether the shared pipeline can read text tables as this source."""
+    return hasattr(source, "convert") and (hasattr(source, "columns") or hasattr(source, "COLUMNS"))
+
+
 def _by_header(header):
     """The first source recognising a text table's header, else the fallback (a user's table)."""
     keys = header_keys(header)
@@ -109,9 +116,11 @@ def iter_import(path, *, source: str = "auto", chunksize: int = 100_000, mapping
     head = read_head(path, name)
     chosen = SOURCES.get(source) or _by_file(path, head)
     if chosen is not None and hasattr(chosen, "stream"):
-        if not chosen.detect_file(path, head):
+        if chosen.detect_file(path, head):
+            return chosen.stream(path, chunksize=chunksize, mapping=mapping, geocoder=geocoder,
+                                 confidence=confidence)
+        if not _reads_tables(chosen):
             raise ImportFailure(f"{name}: not {chosen.LABEL}")
-        return chosen.stream(path, chunksize=chunksize, mapping=mapping, geocoder=geocoder, confidence=confidence)
     layout = sniff(path, name)
     detected = _by_header(layout.header)
     return stream_rows(path, chosen or detected, layout=layout, detected=detected, chunksize=chunksize,
@@ -143,7 +152,8 @@ def read_acled(path, **opts) -> ImportResult:
 
 
 def read_ucdp(path, **opts) -> ImportResult:
-    """A UCDP GED export (CSV, zipped CSV or .xlsx; HDX '#hashtag' row skipped)."""
+    """A UCDP GED or Candidate export: CSV (with or without a header row, HDX '#hashtag' row skipped),
+    zipped CSV, .xlsx, GeoJSON or FlatGeobuf."""
     return read_file(path, source="ucdp", **opts)
 
 

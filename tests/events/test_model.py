@@ -24,7 +24,7 @@ def test_validate_names_row_field_value_and_reason():
         "incident_id": "x:1", "source_dataset": "x", "source_id": "1", "date_start": "2014-02-30",
         "date_precision": "sometime", "lat": 44.39, "lon": 35.47, "geo_precision": 9,
         "event_type": "Battles", "sub_event_type": "Suicide bomb", "killed_low": 5, "killed_high": 2,
-        "confidence": "certain", "sources": "[]"}])
+        "confidence": "certain", "sources": "[]", model.COUNTRY_HINT: "Iraq"}])
     accepted, rejects = model.validate(raw, file="bad.csv", rows=pd.Series([7]))
     assert accepted.empty
     assert set(rejects["file"]) == {"bad.csv"} and set(rejects["row"]) == {7}

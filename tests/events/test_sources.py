@@ -72,7 +72,7 @@ def report(tmp_path):
 def test_the_builtin_sources_are_the_registry():
     assert list(sources.SOURCES) == ["acled", "ucdp", "gtd", "table", "features"]
     assert sources.choices() == ["auto", "acled", "ucdp", "gtd", "table", "features"]
-    assert sources.suffixes() == ["csv", "txt", "xlsx", "geojson", "json", "gpkg", "kml"]
+    assert sources.suffixes() == ["csv", "txt", "xlsx", "fgb", "geojson", "json", "gpkg", "kml"]
 
 
 def test_a_registered_source_is_detected_and_imported_through_the_store(registered, report, tmp_path):

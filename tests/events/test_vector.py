@@ -347,3 +347,39 @@ def test_batches_hold_at_most_max_cells(tmp_path):
     with vector.open_file(path) as source:
         sizes = [len(b.frame) for b in source.batches(chunksize=100_000)]
     assert sum(sizes) == 2500 and len(sizes) == 2 and max(sizes) * len(source.fields) <= vector.MAX_CELLS
+
+
+def test_flatgeobuf_is_read_only_when_asked_for_and_only_after_its_magic_bytes(tmp_path):
+    frame = gpd.GeoDataFrame({"name": ["Kirkuk", "Hawija"], "n": [1, 2]},
+                             geometry=[shapely.Point(44.39, 35.47), shapely.Point(43.77, 35.32)], crs="EPSG:4326")
+    path = tmp_path / "places.fgb"
+    frame.to_file(path, driver="FlatGeobuf", engine="pyogrio")
+    assert vector.identify(path) == "fgb"
+    with pytest.raises(vector.Refused, match=r"^places\.fgb: is a FlatGeobuf file, which is accepted only as"):
+        vector.open_file(path)
+    with vector.open_file(path, kinds=("fgb",)) as source:
+        assert source.fields == ["name", "n"]
+        (batch,) = list(source.batches())
+        assert sorted(batch.frame["name"]) == ["Hawija", "Kirkuk"] and list(batch.numbers) == [1, 2]
+    for name, content in (("v2.fgb", b"fgb\x02fgb\x00" + b"\x00" * 64), ("short.fgb", b"fgb\x03")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(vector.Refused, match=rf"^{name.replace('.', '[.]')}: starts like a FlatGeobuf"):
+            vector.open_file(tmp_path / name, kinds=("fgb",))
+    frame.to_file(tmp_path / "renamed.gpkg", driver="GPKG", engine="pyogrio")
+    gpkg = (tmp_path / "renamed.gpkg").rename(tmp_path / "renamed.fgb")
+    with pytest.raises(vector.Refused, match=r"^renamed\.fgb: is a GeoPackage; expected FlatGeobuf file"):
+        vector.open_file(gpkg, kinds=("fgb",))
+
+
+def test_features_without_any_property_are_read_one_row_each(tmp_path):
+    # geojson.io writes "properties": {} for a drawn polygon: still one row per feature, no error.
+    path = tmp_path / "drawn.geojson"
+    square = [[[44, 35], [45, 35], [45, 36], [44, 36], [44, 35]]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": square}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [44.4, 35.5]}}]}),
+        encoding="utf-8")
+    with vector.open_file(path, name=path.name) as source:
+        frames = [frame for _layer, frame, _problems in source.frames()]
+    assert sum(len(f) for f in frames) == 2
+    assert {g.geom_type for f in frames for g in f.geometry} == {"Polygon", "Point"}
