@@ -2,6 +2,12 @@
 read in chunks (events.textio), each converted by its source and validated (`split`), with repeated ids
 caught across chunks (SeenIds) and a rejects report naming file, row, field, value and reason.
 
+A source whose files may give one incident on several rows (ACLED's monadic exports: one row per actor)
+declares `merge_key(cols)` (the file column whose repeated values are one incident's rows, or None for a
+file that does not merge) and `merge(raw, cols, ctx)` (the chunk's rows of one incident as one row, and the
+rows it rejects). The pipeline keeps the rows of a chunk's last incident for the next chunk, so an incident
+is never cut in two whatever the chunk size (`regroup`).
+
 A file that cannot be read at all raises ImportFailure: one line naming the file (never a server path).
 """
 from __future__ import annotations
@@ -93,26 +99,47 @@ def stream_rows(path: Path, source, *, layout: textio.Layout, detected, chunksiz
             hint = f"; it looks like {detected.LABEL}" if detected is not source else ""
             raise ImportFailure(f"{name}: not {source.LABEL}: missing column(s) {', '.join(missing)}{hint}")
     ctx = {"name": name, "dataset": path.stem, "geocoder": geocoder, "confidence": confidence, "dayfirst": dayfirst}
-    return iter_chunks(path, layout, source.convert, cols, ctx, chunksize)
+    key = source.merge_key(cols) if hasattr(source, "merge_key") else None
+    return iter_chunks(path, layout, source.convert, cols, ctx, chunksize,
+                       merge=(source.merge, key) if key else None)
 
 
-def iter_chunks(path: Path, layout: textio.Layout, convert: Callable, cols: dict, ctx: dict, chunksize: int):
+def iter_chunks(path: Path, layout: textio.Layout, convert: Callable, cols: dict, ctx: dict, chunksize: int, *,
+                merge: tuple[Callable, str] | None = None):
     """Stream a text table through a source's `convert(raw, cols, ctx)`: (accepted, rejects) per chunk.
 
+    With `merge` = (the source's merge function, the file column keying an incident's rows), each chunk's
+    rows of one incident are merged first (see the module's docstring); a row repeating the key of an
+    incident already yielded (not next to its other rows, an earlier chunk) is rejected, saying so.
     Rows the reader could not split (too few or too many fields) are rejected whole; whatever a crafted
     file provokes while reading ends as one ImportFailure line."""
     name = ctx["name"]
     seen = SeenIds()
+    repeat = DUPLICATE if merge is None else (
+        "row ", f" has the same {merge[1]} and was imported already: the rows of one incident are merged only "
+                "when they are next to each other (sort the file by it)")
     try:
-        for chunk in textio.iter_rows(path, layout, chunksize=chunksize):
+        chunks = textio.iter_rows(path, layout, chunksize=chunksize)
+        for chunk in chunks if merge is None else regroup(chunks, merge[1], limit=max(chunksize, HOLD_MIN)):
             broken = chunk.broken.assign(file=name)[list(model.REJECT_COLUMNS)]
             if len(chunk.frame) == 0:
                 if len(broken):
                     yield model.empty(), broken
                 continue
-            ctx["lines"] = chunk.lines
-            frame, problems, names = convert(chunk.frame, cols, ctx)
-            accepted, rejects = split(frame, problems, chunk.lines, name, names, seen=seen)
+            raw, lines = chunk.frame, chunk.lines
+            if merge is not None:
+                ctx["lines"] = lines
+                raw, gone = merge[0](raw, cols, ctx)
+                if len(gone):
+                    gone = gone.assign(file=name, row=lines[gone.index.to_numpy()],
+                                       value=gone["value"].astype("str").str.slice(0, 200))
+                    gone = gone[list(model.REJECT_COLUMNS)]
+                    broken = pd.concat([broken, gone], ignore_index=True)
+                lines = lines[raw.index.to_numpy()]
+                raw = raw.reset_index(drop=True)
+            ctx["lines"] = lines
+            frame, problems, names = convert(raw, cols, ctx)
+            accepted, rejects = split(frame, problems, lines, name, names, seen=seen, repeat=repeat)
             if len(broken):
                 rejects = pd.concat([rejects, broken], ignore_index=True).sort_values("row", kind="stable")
             yield accepted, rejects.reset_index(drop=True)
@@ -124,6 +151,33 @@ def iter_chunks(path: Path, layout: textio.Layout, convert: Callable, cols: dict
         # A last line of defence: whatever a crafted file provokes, the user gets one line, not a traceback.
         raise ImportFailure(clean(f"{name}: cannot be imported ({type(exc).__name__}: "
                                   f"{str(exc).splitlines()[0][:150] if str(exc) else 'no detail'})", path)) from None
+
+
+HOLD_MIN = 10_000  # rows of one incident held for the next chunk even when chunks are smaller
+
+
+def regroup(chunks: Iterator[textio.Chunk], key: str, *, limit: int) -> Iterator[textio.Chunk]:
+    """The reader's chunks with the rows of each chunk's last incident (its `key` value, wherever they are
+    in the chunk) held back and put before the next chunk, so an incident's rows always meet in one chunk.
+
+    An incident with more than `limit` rows (the caller's: max(chunk size, HOLD_MIN)) is let through as it
+    is, so memory stays bounded; its later rows are then rejected as already imported."""
+    held: textio.Chunk | None = None
+    for chunk in chunks:
+        if held is not None:
+            chunk = textio.Chunk(pd.concat([held.frame, chunk.frame], ignore_index=True),
+                                 np.concatenate([held.lines, chunk.lines]), chunk.broken)
+            held = None
+        ids = chunk.frame[key].fillna("").astype("str").str.strip() if len(chunk.frame) else pd.Series(dtype=str)
+        hold = (ids == ids.iloc[-1]).to_numpy() if len(ids) and ids.iloc[-1] != "" else np.zeros(len(ids), bool)
+        if hold.any() and hold.sum() <= limit:
+            held = textio.Chunk(chunk.frame[hold].reset_index(drop=True), chunk.lines[hold],
+                                chunk.broken.iloc[0:0])
+            chunk = textio.Chunk(chunk.frame[~hold].reset_index(drop=True), chunk.lines[~hold], chunk.broken)
+        if len(chunk.frame) or len(chunk.broken):
+            yield chunk
+    if held is not None:
+        yield held
 
 
 def clean(message: str, path: Path) -> str:
@@ -179,19 +233,23 @@ class SeenIds:
         return first
 
 
+DUPLICATE = ("duplicate incident_id: row ", " of this file has the same id")
+
+
 def split(frame: pd.DataFrame, problems: list, lines: np.ndarray, name: str, names: Mapping[str, str], *,
-          seen: SeenIds | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+          seen: SeenIds | None = None, repeat: tuple[str, str] = DUPLICATE) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a converted chunk: the importer's own problems first, then model.validate's rules.
 
     Reject `field` names the file's column where one corresponds (fatalities, not killed_best).
     With `seen` (one per file), an incident_id met on an earlier row of the file, in this chunk or
-    an earlier one, is rejected: the outcome does not depend on the chunk size.
+    an earlier one, is rejected: the outcome does not depend on the chunk size. `repeat` is the reason's
+    text before and after that earlier row's number.
     """
     rows = pd.Series(lines, index=frame.index)
     if seen is not None:
         earlier = pd.Series(seen.earlier(frame["incident_id"], lines), index=frame.index)
         problem(problems, "incident_id", earlier > 0, frame["incident_id"],
-                "duplicate incident_id: row " + earlier.astype("str") + " of this file has the same id")
+                repeat[0] + earlier.astype("str") + repeat[1])
     bad = pd.Series(False, index=frame.index)
     parts, covered = [], []
     for field, mask, values, reason, covers in problems:

@@ -169,3 +169,173 @@ def test_the_command_line_settles_an_open_day_month_order(tmp_path, flag, day):
     from events import store
     stored = store.load(gpkg).set_index("source_id")
     assert stored.loc["IRQ1", "date_start"] == pd.Timestamp(2020, 9 if day == 5 else 5, day)
+
+
+# ---------------------------------------------------------------- monadic exports (one row per actor)
+
+# The monadic layout as ACLED's API and export tool write it (2024+): one row per actor, `inter1` and
+# `interaction` as text, no actor2/assoc_actor_2/inter2 columns. Column order as acledR's
+# acled_transform_wider(type = "api_monadic") joins them.
+MONADIC = ("event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,"
+           "assoc_actor_1,inter1,interaction,civilian_targeting,iso,region,country,admin1,admin2,admin3,location,"
+           "latitude,longitude,geo_precision,source,source_scale,notes,fatalities,tags,timestamp").split(",")
+
+
+def actor_row(i, actor, inter, **values) -> dict:
+    return row(i, **{"event_date": "10 June 2024", "year": "2024", "actor1": actor, "inter1": inter,
+                     "interaction": "State forces-Rebel group", **values})
+
+
+MONADIC_ROWS = [
+    actor_row(1, "Military Forces of Iraq (2014-)", "State forces"),
+    actor_row(1, "Islamic State (Iraq)", "Rebel group", assoc_actor_1="Test associate"),
+    actor_row(1, "Civilians (Iraq)", "Civilians"),
+    actor_row(2, "Protesters (Iraq)", "Protesters", event_type="Protests", sub_event_type="Peaceful protest",
+              interaction="Protesters only", fatalities="0"),
+    actor_row(3, "Military Forces of Iraq (2014-)", "State forces"),
+    actor_row(3, "Military Forces of Iraq (2014-)", "State forces", assoc_actor_1="Police Forces of Iraq (2014-)"),
+    actor_row(3, "Islamic State (Iraq)", "Rebel group"),
+]
+
+
+@pytest.mark.parametrize("chunksize", [1, 2, 3, 100_000])
+def test_monadic_rows_of_one_event_are_one_incident_whatever_the_chunk_size(tmp_path, chunksize):
+    res = sources.read_file(write(tmp_path / "acled.csv", MONADIC, MONADIC_ROWS), chunksize=chunksize)
+    assert res.source == "acled" and len(res.rejects) == 0, res.rejects.to_string()
+    assert sorted(res.accepted.source_id) == ["IRQ1", "IRQ2", "IRQ3"]
+    one = by_id(res, "IRQ1")
+    assert (one.actor1, one.actor2) == ("Military Forces of Iraq (2014-)", "Islamic State (Iraq)")
+    assert one.killed_best == 3  # the event's toll, repeated on each actor's row: never summed (9)
+    original = json.loads(one.original)
+    assert original["inter1"] == "State forces" and original["inter1#2"] == "Rebel group"
+    assert original["assoc_actor_1#2"] == "Test associate"
+    assert (original["actor1#3"], original["inter1#3"]) == ("Civilians (Iraq)", "Civilians")
+    assert original["_rows"] == "2,3,4"
+    assert pd.isna(by_id(res, "IRQ2").actor2) and "_rows" not in json.loads(by_id(res, "IRQ2").original)
+    three = by_id(res, "IRQ3")  # actor 2 is the second DISTINCT actor
+    assert (three.actor1, three.actor2) == ("Military Forces of Iraq (2014-)", "Islamic State (Iraq)")
+    assert json.loads(three.original)["assoc_actor_1#2"] == "Police Forces of Iraq (2014-)"
+
+
+def test_a_monadic_row_disagreeing_on_its_event_is_rejected_not_merged(tmp_path):
+    rows = [actor_row(1, "Military Forces of Iraq (2014-)", "State forces"),
+            actor_row(1, "Islamic State (Iraq)", "Rebel group", fatalities="5")]
+    res = sources.read_file(write(tmp_path / "acled.csv", MONADIC, rows))
+    assert by_id(res, "IRQ1").killed_best == 3 and pd.isna(by_id(res, "IRQ1").actor2)
+    rej = res.rejects.iloc[0]
+    assert len(res.rejects) == 1 and (rej.row, rej.field, rej.value) == (3, "fatalities", "5")
+    assert "row 2" in rej.reason and "different fatalities" in rej.reason
+
+
+def test_a_monadic_row_far_from_its_event_is_merged_in_its_chunk_else_rejected_saying_why(tmp_path):
+    rows = [actor_row(1, "Military Forces of Iraq (2014-)", "State forces"), actor_row(2, "Rioters (Iraq)", "Rioters"),
+            actor_row(1, "Islamic State (Iraq)", "Rebel group")]
+    path = write(tmp_path / "acled.csv", MONADIC, rows)
+    res = sources.read_file(path)
+    assert len(res.rejects) == 0 and by_id(res, "IRQ1").actor2 == "Islamic State (Iraq)"
+    res = sources.read_file(path, chunksize=1)
+    assert by_id(res, "IRQ1").actor1 == "Military Forces of Iraq (2014-)" and len(res.accepted) == 2
+    rej = res.rejects.iloc[0]
+    assert (rej.row, rej.field) == (4, "event_id_cnty")
+    assert rej.reason.startswith("row 2 has the same event_id_cnty and was imported already") \
+        and "next to each other" in rej.reason
+
+
+def test_a_dyadic_file_keeps_rejecting_a_repeated_id(tmp_path):
+    res = sources.read_file(write(tmp_path / "acled.csv", CURRENT, [row(1), row(1, actor1="Other actor")]))
+    assert len(res.accepted) == 1
+    assert res.rejects.iloc[0].reason == "duplicate incident_id: row 2 of this file has the same id"
+
+
+def test_riots_protests_with_the_inter_code_written_as_text(tmp_path):
+    r = row(1, event_type="Riots/Protests", inter1="Rioters", event_date="2015-04-02", year="2015")
+    assert by_id(sources.read_acled(write(tmp_path / "acled.csv", OLDER, [r])), "IRQ1").event_type == "Riots"
+
+
+# ---------------------------------------------------------------- older types
+
+@pytest.mark.parametrize("given, sub, expected", [
+    ("Remote violence", "", ("Explosions/Remote violence", None)),
+    ("Battle-No change of territory", "", ("Battles", "Armed clash")),
+    ("Battle-Government regains territory", "", ("Battles", "Government regains territory")),
+    ("Battle-Non-state actor overtakes territory", "", ("Battles", "Non-state actor overtakes territory")),
+    ("Violence against civilians", "", ("Violence against civilians", None)),
+    ("Violence against civilians", "Attack", ("Violence against civilians", "Attack")),
+    ("Violence against civilians", "Abduction/Forced disappearance",
+     ("Violence against civilians", "Abduction/forced disappearance")),
+    ("Violence against civilians", "Sexual Violence", ("Violence against civilians", "Sexual violence")),
+])
+def test_each_older_type_maps_onto_the_current_taxonomy_keeping_the_original(tmp_path, given, sub, expected):
+    header = OLDER if not sub else [*OLDER[:8], "sub_event_type", *OLDER[8:]]
+    got = by_id(sources.read_acled(write(tmp_path / "acled.csv", header,
+                                         [row(1, event_type=given, sub_event_type=sub)])), "IRQ1")
+    assert (got.event_type, None if pd.isna(got.sub_event_type) else got.sub_event_type) == expected
+    original = json.loads(got.original)
+    assert original["event_type"] == given and original.get("sub_event_type", "") == sub
+
+
+# ---------------------------------------------------------------- the file's country as the swap hint
+
+@pytest.mark.parametrize("country, iso, lat, lon", [
+    ("Turkey", "792", "39.93", "32.86"),     # Ankara
+    ("Turkey", "792", "41.01", "28.98"),     # Istanbul
+    ("Ukraine", "804", "46.48", "30.72"),    # Odesa
+    ("", "792", "39.93", "32.86"),           # the numeric iso alone says it
+])
+def test_real_points_outside_iraq_import(tmp_path, country, iso, lat, lon):
+    r = row(1, country=country, iso=iso, latitude=lat, longitude=lon, admin1="", admin2="", admin3="")
+    res = sources.read_acled(write(tmp_path / "acled.csv", CURRENT, [r]))
+    assert len(res.rejects) == 0, res.rejects.to_string()
+    assert by_id(res, "IRQ1").lat == float(lat)
+
+
+@pytest.mark.parametrize("country, iso", [("Iraq", "368"), ("", "368")])
+def test_an_iraq_row_with_swapped_coordinates_is_still_caught(tmp_path, country, iso):
+    r = row(1, country=country, iso=iso, latitude="44.39", longitude="35.47")
+    res = sources.read_acled(write(tmp_path / "acled.csv", CURRENT, [r]))
+    assert len(res.accepted) == 0
+    rej = res.rejects.iloc[0]
+    assert (rej.row, rej.field, rej.reason) == (2, "latitude", "latitude and longitude look swapped")
+
+
+# ---------------------------------------------------------------- headers as tools write them
+
+def test_upper_case_headers(tmp_path):
+    path = write(tmp_path / "acled.csv", CURRENT, [row(1), row(2)], names=[h.upper() for h in CURRENT])
+    res = sources.read_file(path)
+    assert res.source == "acled" and sorted(res.accepted.source_id) == ["IRQ1", "IRQ2"]
+
+
+@pytest.mark.parametrize("index_name", ["", "Unnamed: 0"])
+def test_an_unnamed_pandas_index_column_first(tmp_path, index_name):
+    rows = [row(i, **{index_name: str(i - 1)}) for i in (1, 2, 3)]  # index values 0, 1, 2
+    res = sources.read_file(write(tmp_path / "acled.csv", [index_name, *CURRENT], rows))
+    assert res.source == "acled" and len(res.rejects) == 0
+    assert sorted(res.accepted.source_id) == ["IRQ1", "IRQ2", "IRQ3"]
+    assert by_id(res, "IRQ3").killed_best == 3 and by_id(res, "IRQ3").place == "Hawija"
+
+
+def test_extra_columns_are_kept_in_original(tmp_path):
+    rows = [row(1, analyst_flag="checked", **{"Kirkuk note": "x"})]
+    res = sources.read_file(write(tmp_path / "acled.csv", [*CURRENT, "analyst_flag", "Kirkuk note"], rows))
+    original = json.loads(by_id(res, "IRQ1").original)
+    assert (original["analyst_flag"], original["Kirkuk note"]) == ("checked", "x")
+
+
+def test_original_keeps_every_column_of_the_file(tmp_path):
+    got = by_id(sources.read_acled(write(tmp_path / "acled.csv", CURRENT, [row(1, tags="crowd size=no report")])),
+                "IRQ1")
+    original = json.loads(got.original)
+    given = {k: v for k, v in row(1, tags="crowd size=no report").items() if k in CURRENT and v}
+    # every non-empty cell, except the notes (carried verbatim in `notes`, never rewritten)
+    assert original == {k: v for k, v in given.items() if k != "notes"}
+    assert got.notes == given["notes"]
+
+
+def test_an_event_given_on_too_many_rows_merges_the_first_twenty(tmp_path):
+    rows = [actor_row(1, f"Actor {n}", "Rebel group") for n in range(23)]
+    res = sources.read_file(write(tmp_path / "acled.csv", MONADIC, rows))
+    original = json.loads(by_id(res, "IRQ1").original)
+    assert original["actor1#20"] == "Actor 19" and "actor1#21" not in original
+    assert list(res.rejects.row) == [22, 23, 24]
+    assert res.rejects.reason.str.startswith("more than 20 rows share this event_id_cnty (first: row 2)").all()
