@@ -74,11 +74,33 @@ def build_testset(shared: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def score(testset: pd.DataFrame) -> pd.DataFrame:
+def learn_half(shared: Path, folder: Path):
+    """Import the UCDP rows with an even id into a fresh store in `folder` (their exact places become
+    evidence) and return its Gazetteer and the held-out set: the distinct where_prec 1 strings in the
+    study box of the rows with an odd id (origin "seen" when the string is also in the learnt half)."""
+    from events import store
+    ucdp = pd.read_csv(shared / UCDP, low_memory=False, dtype=str, keep_default_na=False)
+    odd = pd.to_numeric(ucdp["id"], errors="coerce") % 2 == 1
+    ucdp[~odd].to_csv(folder / "ucdp_even_ids.csv", index=False)
+    store.import_file(folder / "learnt.gpkg", folder / "ucdp_even_ids.csv")
+    seen = set(ucdp.loc[~odd, "where_coordinates"])
+    test = ucdp[odd].copy()
+    for col in ("latitude", "longitude", "where_prec"):
+        test[col] = pd.to_numeric(test[col], errors="coerce")
+    test = test[(test["where_prec"] == 1) & (test["where_coordinates"] != "")]
+    test = test[[_in_box(a, b) for a, b in zip(test["latitude"], test["longitude"])]]
+    test = test.drop_duplicates(["where_coordinates", "latitude", "longitude"])
+    rows = [{"query": q, "lat": a, "lon": b, "kind": _ucdp_kind(q), "script": _script(q),
+             "origin": "name seen in the learnt half" if q in seen else "name not seen", "polygon": None}
+            for q, a, b in zip(test["where_coordinates"], test["latitude"], test["longitude"])]
+    return gz.gazetteer_for(folder / "learnt.gpkg"), pd.DataFrame(rows)
+
+
+def score(testset: pd.DataFrame, gazetteer=None) -> pd.DataFrame:
     """Geocode every row; add found, precision, error_km, within5, within25, confident_wrong."""
     out = []
     for rec in testset.itertuples(index=False):
-        hit = gz.geocode(rec.query)
+        hit = gz.geocode(rec.query, gazetteer=gazetteer)
         row = {**rec._asdict(), "found": bool(hit.found), "precision": hit.geo_precision,
                "matched": hit.matched, "error_km": None}
         if hit.found:
@@ -100,6 +122,8 @@ def summarise(frame: pd.DataFrame) -> list[dict]:
     groups = [("all", frame)]
     groups += [(f"script={k}", g) for k, g in frame.groupby("script")]
     groups += [(f"kind={k}", g) for k, g in frame.groupby("kind")]
+    if frame["origin"].str.startswith("name ").all():
+        groups += [(k, g) for k, g in frame.groupby("origin")]
     answered = frame[frame["found"]]
     groups += [(f"answers at precision {int(k)}", g) for k, g in answered.groupby("precision")]
     lines = []
@@ -132,12 +156,24 @@ def main(argv=None) -> int:
                    help="the folder holding real/ucdp_ged_iraq.csv and real/irq_admbnda_adm3_cso_20190603.geojson")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--misses", type=int, default=0, help="also list up to N answers more than 5 km off")
+    p.add_argument("--learn-half", action="store_true",
+                   help="learn places from the UCDP rows with an even id (a store import), test on the odd ids, "
+                        "without and with the learnt places")
     args = p.parse_args(argv)
     for rel in (UCDP, ADM3):
         if not (args.shared / rel).is_file():
             print(f"error: {Path(rel).name} not found in the --shared folder", file=sys.stderr)
             return 2
     started = time.perf_counter()
+    if args.learn_half:
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            learnt, held_out = learn_half(args.shared, Path(tmp))
+            for label, gazetteer in (("without the learnt places", None), ("with the learnt places", learnt)):
+                lines = summarise(score(held_out, gazetteer))
+                print(json.dumps(lines, ensure_ascii=False, indent=1) if args.json
+                      else f"\n### {label}\n\n{_table(lines)}")
+        return 0
     frame = score(build_testset(args.shared))
     lines = summarise(frame)
     if args.json:

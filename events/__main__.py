@@ -237,6 +237,8 @@ def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None,
               f"({summary.new} new, {summary.updated} updated), rejected {summary.rejected}"
               f"{' (report: ' + args.rejects + ')' if args.rejects and summary.rejected else ''}"
               f"{f'; left out {summary.outside} outside the --clip area' if keep is not None else ''}.")
+        for line in summary.notes:
+            print(f"  note: {line}")
         if summary.rejected and not args.rejects:
             listed = summary.rejects[summary.rejects["field"] != store.NOT_LISTED]
             head = listed.head(5)

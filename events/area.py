@@ -94,7 +94,7 @@ def share_outside(path, area, *, source: str = "auto", geocoder: Callable | None
 
 
 def clipped(chunks: Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]], area, tally: dict):
-    """The (accepted, rejects) chunks of an import with the accepted rows outside `area` left out;
+    """The (accepted, rejects) chunks of an import with the accepted rows outside `area` (None: keep all) left out;
     `tally` counts rows "kept", "outside" and "rejected" as they pass (the store's rows_read)."""
     for accepted, rejects in chunks:
         kept, out = clip(accepted, area)

@@ -132,6 +132,7 @@ class ImportSummary:
     rejected_unlisted: int = 0
     outside: int = 0        # valid rows left out because they lie outside the `clip` area
     clipped: bool = False   # an area was given
+    notes: list = field(default_factory=list)   # lines the user must see: how dates were read, no header row
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -546,6 +547,7 @@ def _commit(path: Path, spool: _Spool, rejects: pd.DataFrame, *, file: str, sha2
                                    "(SELECT incident_id FROM spool.incidents)", (ds,)).rowcount
         after = con.execute("SELECT COUNT(*) FROM main.incidents").fetchone()[0]
         new = after - before + deleted
+        _learn(con, spool.datasets)
         con.execute("UPDATE import_log SET new=?, updated=? WHERE fid=?", (new, spool.accepted - new, import_id))
         _update_extent(con)
         con.execute("COMMIT")
@@ -684,14 +686,18 @@ def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto
     path = Path(path)
     kind = sources.detect_source(path) if source == "auto" else source
     chunks = sources.iter_import(path, source=kind, mapping=mapping, geocoder=geocoder, dayfirst=dayfirst)
+    read = chunks  # a text table's chunks count the file's rows (a monadic event's rows each) and keep notes
     tally = {"kept": 0, "outside": 0, "rejected": 0}
-    if clip is not None:
-        chunks = area.clipped(chunks, clip, tally)
-    summary = import_chunks(store_path, chunks, file=path.name, sha256=sha256_of(path), source=kind,
-                            rows_read=(lambda: tally["kept"] + tally["outside"] + tally["rejected"])
-                            if clip is not None else None,
-                            progress=progress, notify=notify, lock_timeout=lock_timeout)
+
+    def rows_read() -> int:
+        counted = getattr(read, "rows_read", None)
+        return counted if counted is not None else tally["kept"] + tally["outside"] + tally["rejected"]
+
+    summary = import_chunks(store_path, area.clipped(chunks, clip, tally), file=path.name, sha256=sha256_of(path),
+                            source=kind, rows_read=rows_read, progress=progress, notify=notify,
+                            lock_timeout=lock_timeout)
     summary.outside, summary.clipped = tally["outside"], clip is not None
+    summary.notes = list(getattr(read, "notes", []))
     return summary
 
 
@@ -719,3 +725,164 @@ def open_store(path: str | Path = DEFAULT_PATH) -> Path:
         import_frame(path, load_curated(), file=CURATED_PATH.name, source="curated", sha256=digest,
                      replace_dataset=True)
     return path
+
+
+# ---------------------------------------------------------------- gazetteers: the user's own, and places learnt from imports
+
+_GAZETTEER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gazetteers (fid INTEGER PRIMARY KEY AUTOINCREMENT, file TEXT NOT NULL,
+  sha256 TEXT NOT NULL, format TEXT NOT NULL, licence TEXT NOT NULL, entries INTEGER NOT NULL,
+  skipped INTEGER NOT NULL, imported_at DATETIME NOT NULL);
+CREATE TABLE IF NOT EXISTS gazetteer_entries (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  gazetteer_id INTEGER NOT NULL, name TEXT NOT NULL, name_ar TEXT, alternates TEXT, lat REAL NOT NULL,
+  lon REAL NOT NULL, kind TEXT, admin1 TEXT, admin2 TEXT, admin3 TEXT, source_id TEXT);
+CREATE INDEX IF NOT EXISTS gazetteer_entries_of ON gazetteer_entries (gazetteer_id);
+CREATE TABLE IF NOT EXISTS place_evidence (fid INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, name_ar TEXT,
+  lat REAL NOT NULL, lon REAL NOT NULL, source TEXT NOT NULL, count INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS place_evidence_source ON place_evidence (source);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('gazetteers', 'attributes', 'gazetteers', 'The user''s gazetteer files: file, format, licence note, entries', NULL),
+  ('gazetteer_entries', 'attributes', 'gazetteer_entries', 'Places of the user''s gazetteers', NULL),
+  ('place_evidence', 'attributes', 'place_evidence', 'Place names with exact points learnt from imports', NULL);
+"""
+GAZETTEER_COLUMNS = ("name", "name_ar", "alternates", "lat", "lon", "kind", "admin1", "admin2", "admin3", "source_id")
+EVIDENCE_COLUMNS = ("name", "name_ar", "lat", "lon", "source", "count")
+# A row whose point our own geocoder gave (its `original` names the place it was geocoded from) is no evidence.
+_GEOCODED = "CASE WHEN json_valid(original) THEN json_extract(original, '$._geocoded_from') END"
+
+
+def _gazetteer_tables(con: sqlite3.Connection) -> None:
+    """The gazetteer tables, made in the caller's transaction in stores created before they existed."""
+    for statement in _statements(_GAZETTEER_SCHEMA):
+        con.execute(statement)
+
+
+def _has_table(con: sqlite3.Connection, table: str) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone() is not None
+
+
+def _learn(con: sqlite3.Connection, datasets) -> None:
+    """Re-derive the place evidence of the datasets an import touched, in its transaction, with one
+    grouped insert: each place name with a point at precision 1 that the source gave (not our
+    geocoder), per point (4 decimals, ~10 m) and dataset, with how many rows say so."""
+    datasets = sorted(datasets)
+    if not datasets:
+        return
+    _gazetteer_tables(con)
+    marks = ", ".join("?" * len(datasets))
+    con.execute(f"DELETE FROM main.place_evidence WHERE source IN ({marks})", datasets)
+    con.execute(f"""INSERT INTO main.place_evidence (name, name_ar, lat, lon, source, count)
+        SELECT trim(COALESCE(place, '')), trim(COALESCE(place_ar, '')), ROUND(lat, 4), ROUND(lon, 4),
+               source_dataset, COUNT(*)
+        FROM main.incidents
+        WHERE source_dataset IN ({marks}) AND geo_precision = 1 AND lat IS NOT NULL AND lon IS NOT NULL
+          AND (trim(COALESCE(place, '')) != '' OR trim(COALESCE(place_ar, '')) != '') AND ({_GEOCODED}) IS NULL
+        GROUP BY 1, 2, 3, 4, 5""", datasets)
+
+
+def add_gazetteer(path: str | Path, entries: pd.DataFrame, *, file: str, sha256: str, format: str,
+                  licence: str, skipped: int = 0, lock_timeout: float = LOCK_TIMEOUT) -> dict:
+    """Store a user's gazetteer (validated entries, columns GAZETTEER_COLUMNS) as one transaction.
+
+    A gazetteer of the same file name is replaced (re-importing a corrected file does not double
+    its places). Returns the stored gazetteer's row (id, file, format, licence, entries, skipped).
+    """
+    path = create(path)
+    _check_writable(path)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame = entries.reindex(columns=list(GAZETTEER_COLUMNS))
+    con = _connect(path)
+    try:
+        _begin(con, path, lock_timeout=lock_timeout, notify=None)
+        _gazetteer_tables(con)
+        old = [r[0] for r in con.execute("SELECT fid FROM gazetteers WHERE file=?", (file,))]
+        for fid in old:
+            con.execute("DELETE FROM gazetteer_entries WHERE gazetteer_id=?", (fid,))
+            con.execute("DELETE FROM gazetteers WHERE fid=?", (fid,))
+        gid = con.execute("INSERT INTO gazetteers (file, sha256, format, licence, entries, skipped, imported_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          (file, sha256, format, licence, len(frame), int(skipped), now)).lastrowid
+        rows = ((gid, *(None if (v is None or (isinstance(v, float) and np.isnan(v))) else v for v in r))
+                for r in frame.itertuples(index=False))
+        con.executemany(f"INSERT INTO gazetteer_entries (gazetteer_id, {', '.join(GAZETTEER_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' * (len(GAZETTEER_COLUMNS) + 1))})", rows)
+        con.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise _error(path, f"cannot write to the store ({exc}); the gazetteer was not stored") from None
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return {"id": gid, "file": file, "format": format, "licence": licence, "entries": len(frame),
+            "skipped": int(skipped), "imported_at": now, "replaced": len(old)}
+
+
+def gazetteers(path: str | Path) -> pd.DataFrame:
+    """The user's gazetteers in the store, oldest first (none in a store that has none)."""
+    cols = ["id", "file", "sha256", "format", "licence", "entries", "skipped", "imported_at"]
+    with _reading(create(path)) as con:
+        if not _has_table(con, "gazetteers"):
+            return pd.DataFrame(columns=cols)
+        return pd.read_sql_query("SELECT fid AS id, file, sha256, format, licence, entries, skipped, imported_at "
+                                 "FROM gazetteers ORDER BY fid", con)
+
+
+def remove_gazetteer(path: str | Path, gazetteer: int | str, *, lock_timeout: float = LOCK_TIMEOUT) -> int:
+    """Remove a user's gazetteer by id or file name; returns how many entries went with it.
+    StoreError when the store holds no such gazetteer."""
+    path = create(path)
+    _check_writable(path)
+    con = _connect(path)
+    try:
+        _begin(con, path, lock_timeout=lock_timeout, notify=None)
+        _gazetteer_tables(con)
+        key = str(gazetteer).strip()
+        fids = [r[0] for r in con.execute("SELECT fid FROM gazetteers WHERE file=? OR CAST(fid AS TEXT)=?",
+                                          (key, key))]
+        if not fids:
+            con.execute("ROLLBACK")
+            raise _error(path, f"no gazetteer {key[:80]!r} in the store (see `python -m geo gazetteer list`)")
+        removed = 0
+        for fid in fids:
+            removed += con.execute("DELETE FROM gazetteer_entries WHERE gazetteer_id=?", (fid,)).rowcount
+            con.execute("DELETE FROM gazetteers WHERE fid=?", (fid,))
+        con.execute("COMMIT")
+        return removed
+    except sqlite3.Error as exc:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise _error(path, f"cannot write to the store ({exc})") from None
+    finally:
+        con.close()
+
+
+def gazetteer_entries(path: str | Path) -> pd.DataFrame:
+    """Every entry of the user's gazetteers, with its gazetteer's id, file and licence note."""
+    cols = ["gazetteer_id", "file", "licence", *GAZETTEER_COLUMNS]
+    with _reading(create(path)) as con:
+        if not _has_table(con, "gazetteer_entries"):
+            return pd.DataFrame(columns=cols)
+        return pd.read_sql_query(
+            "SELECT e.gazetteer_id, g.file, g.licence, " + ", ".join(f"e.{c}" for c in GAZETTEER_COLUMNS)
+            + " FROM gazetteer_entries e JOIN gazetteers g ON g.fid = e.gazetteer_id ORDER BY e.fid", con)
+
+
+def place_evidence(path: str | Path) -> pd.DataFrame:
+    """Place names with a point at precision 1 learnt from the imports: name, name_ar, lat, lon, source, count."""
+    with _reading(create(path)) as con:
+        if not _has_table(con, "place_evidence"):
+            return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+        return pd.read_sql_query(f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM place_evidence ORDER BY fid", con)
+
+
+def gazetteer_version(path: str | Path) -> str:
+    """A short name for what the store gives the geocoder: the data version (imports, hence the
+    evidence) and the user's gazetteers; any import, gazetteer import or removal changes it."""
+    digest = hashlib.sha256(data_version(import_log(path)).encode())
+    for row in gazetteers(path)[["id", "sha256", "entries"]].itertuples(index=False):
+        digest.update(json.dumps(list(map(str, row))).encode())
+    return digest.hexdigest()[:16]

@@ -1,4 +1,4 @@
-"""Command line: `python -m geo import|geocode|control|changes|snapshot|briefing` (see `python -m geo --help`)."""
+"""Command line: `python -m geo import|geocode|gazetteer|control|changes|snapshot|briefing` (see `python -m geo --help`)."""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +14,10 @@ EPILOG = """examples:
   python -m geo import my_table.csv --store atlas.gpkg --rejects rejects.csv
   python -m geo import ucdp_ged_iraq.csv --clip study-area     (an Iraq-wide file: only the study area)
   python -m geo geocode Hawija الدبس "30 km south-west of Kirkuk" --json
+  python -m geo gazetteer import IQ.txt --store atlas.gpkg     (a GeoNames dump; OCHA, IOM DTM, any table)
+  python -m geo gazetteer import villages.xlsx --name Village --name-ar "الاسم" --lat Y --lon X
+  python -m geo gazetteer list --store atlas.gpkg
+  python -m geo geocode "Qaryat al Maftul" --store atlas.gpkg --json
   python -m geo control --date 2015-06-01 --json > control_2015-06-01.geojson
   python -m geo changes
   python -m geo snapshot --out kirkuk_2017-10-16.png --date 2017-10-16 --size 1920x1080
@@ -41,6 +45,34 @@ def _parser() -> argparse.ArgumentParser:
                                      "best candidates when nothing matches well enough.")
     geo.add_argument("texts", nargs="+", metavar="TEXT")
     geo.add_argument("--json", action="store_true", help="one JSON object per line")
+    geo.add_argument("--store", metavar="FILE", help="also use this store's gazetteers and the places learnt from "
+                                                     "its imports (default: the built-in gazetteer only)")
+    from events import store as _store
+    gaz = sub.add_parser("gazetteer", help="your own gazetteers (GeoNames, OCHA, IOM DTM, any table): import, list, remove",
+                         description="Places of your own, stored in the store with their file and licence note; "
+                                     "every later geocode and import with that store uses them.")
+    gsub = gaz.add_subparsers(dest="gazetteer_command", required=True)
+    gimp = gsub.add_parser("import", help="read a gazetteer file into the store",
+                           description="A GeoNames country dump (IQ.txt: 19 tab-separated columns, no header), an "
+                                       "OCHA COD populated-places table, an IOM DTM location master list, or any "
+                                       "CSV / Excel table (name its columns with --name, --name-ar, --lat, --lon). "
+                                       "Only places inside the study area (and half a degree around it) are kept. "
+                                       "A gazetteer of the same file name is replaced.")
+    gimp.add_argument("path", metavar="PATH")
+    gimp.add_argument("--format", default="auto", choices=["auto", "geonames", "ocha", "dtm", "table"])
+    gimp.add_argument("--name", metavar="COL", help="the column of the (Latin-script) name")
+    gimp.add_argument("--name-ar", dest="name_ar", metavar="COL", help="the column of the Arabic name")
+    gimp.add_argument("--lat", metavar="COL", help="the latitude column")
+    gimp.add_argument("--lon", metavar="COL", help="the longitude column")
+    gimp.add_argument("--licence", metavar="TEXT", help="the licence note kept with the entries "
+                                                         "(default: the format's usual terms)")
+    for g in (gimp, gsub.add_parser("list", help="the gazetteers in the store")):
+        g.add_argument("--store", default=str(_store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+        g.add_argument("--json", action="store_true", help="print JSON")
+    grm = gsub.add_parser("remove", help="remove a gazetteer (by id or file name) and its places")
+    grm.add_argument("gazetteer", metavar="ID|FILE")
+    grm.add_argument("--store", default=str(_store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    grm.add_argument("--json", action="store_true", help="print JSON")
     ctl = sub.add_parser("control", help="the areas of control valid on a date",
                          description="The areas of control valid on DATE (a period holds from valid_from up to, "
                                      "not including, valid_to).")
@@ -242,14 +274,52 @@ def _layers(path):
 def _cmd_import(args) -> int:
     from events.__main__ import run_import
     from geo.boundaries import study_area
-    from geo.gazetteer import geocode
-    return run_import(args, geocoder=geocode, study_area=study_area)
+    from geo.gazetteer import gazetteer_for
+    return run_import(args, geocoder=gazetteer_for(args.store), study_area=study_area)
+
+
+def _cmd_gazetteer(args) -> int:
+    from events import store
+    from geo import gazetteer
+    if args.gazetteer_command == "import":
+        try:
+            got = gazetteer.import_gazetteer(args.store, args.path, format=args.format, name=args.name,
+                                             name_ar=args.name_ar, lat=args.lat, lon=args.lon, licence=args.licence)
+        except gazetteer.GazetteerFileError as exc:
+            raise UsageError(str(exc)) from None
+        if args.json:
+            print(json.dumps(got, ensure_ascii=False))
+        else:
+            print(f"{got['file']}: {got['entries']:,} places stored as gazetteer {got['id']} ({got['format']}; "
+                  f"{got['licence']}); {got['outside']:,} outside the study area left out, "
+                  f"{got['refused']:,} rows refused" + (f", replacing the earlier {got['file']}" if got["replaced"] else ""))
+            for line in got["problems"][:20]:
+                print(f"  {line}", file=sys.stderr)
+        return 0
+    if args.gazetteer_command == "list":
+        listed = store.gazetteers(args.store).drop(columns=["sha256"])
+        if args.json:
+            print(json.dumps(listed.to_dict("records"), ensure_ascii=False))
+        elif listed.empty:
+            print("no gazetteer of your own in this store")
+        for r in listed.itertuples() if not args.json else ():
+            print(f"{r.id}	{r.file}	{r.format}	{r.entries:,} places	{r.imported_at}	{r.licence}")
+        return 0
+    removed = store.remove_gazetteer(args.store, args.gazetteer)
+    if args.json:
+        print(json.dumps({"removed": args.gazetteer, "places": removed}, ensure_ascii=False))
+    else:
+        print(f"removed gazetteer {args.gazetteer} ({removed:,} places)")
+    return 0
 
 
 def _cmd_geocode(args) -> int:
-    from geo.gazetteer import geocode
+    from geo.gazetteer import gazetteer_for, geocode
+    if args.store and not Path(args.store).exists():
+        raise UsageError(f"--store {Path(args.store).name}: no such store")
+    within = gazetteer_for(args.store) if args.store else None
     for text in args.texts:
-        hit = geocode(text)
+        hit = geocode(text, gazetteer=within)
         if args.json:
             print(json.dumps(hit.to_dict(), ensure_ascii=False))
         elif hit.found and not hit.ambiguous:
@@ -294,7 +364,8 @@ def _cmd_changes(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from events.errors import AtlasError
     args = _parser().parse_args(argv)
-    commands = {"import": _cmd_import, "geocode": _cmd_geocode, "control": _cmd_control, "changes": _cmd_changes,
+    commands = {"import": _cmd_import, "geocode": _cmd_geocode, "gazetteer": _cmd_gazetteer,
+                "control": _cmd_control, "changes": _cmd_changes,
                 "snapshot": _cmd_snapshot, "briefing": _cmd_briefing, "list": _cmd_list}
     try:
         return commands[args.command](args)

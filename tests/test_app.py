@@ -371,3 +371,31 @@ def test_an_upload_kept_to_the_users_own_area(app, tmp_path):
     no_errors(at)
     assert any("2 rows imported" in text_of(s.value) and "1 outside the area left out" in text_of(s.value)
                for s in at.success), [s.value for s in at.success]
+
+
+def test_the_gazetteer_panel_adds_lists_and_removes_a_users_gazetteer(app, tmp_path):
+    """Issue 12, part 3: the app's gazetteer panel; its places serve every later geocode with the store."""
+    from geo import gazetteer
+
+    at = app.run()
+    villages = "name,name_ar,lat,lon\nQaryat al Maftul,قرية المفتول,35.2,44.1\n<b>Bad</b>,,north,44\n".encode()
+    at.file_uploader(key="gaz_upload").set_value(("my villages.csv", villages, "text/csv")).run()
+    at.button(key="gaz_import").click().run()
+    no_errors(at)
+    assert any("1 places stored" in text_of(s.value) and "1 rows refused" in text_of(s.value) for s in at.success), \
+        [s.value for s in at.success]
+    assert any("row 3, field 'lat'" in text_of(c.value) and "<b>" not in c.value for c in at.caption)
+    assert list(store.gazetteers(tmp_path / "atlas.gpkg")["file"]) == ["my villages.csv"]
+    assert gazetteer.gazetteer_for(tmp_path / "atlas.gpkg")("Maftul").found
+    at.button(key="gaz_remove").click().run()
+    no_errors(at)
+    assert any("removed with its 1 places" in text_of(i.value) for i in at.info)
+    assert store.gazetteers(tmp_path / "atlas.gpkg").empty
+
+
+def test_a_gazetteer_file_that_cannot_be_read_says_why(app):
+    at = app.run()
+    at.file_uploader(key="gaz_upload").set_value(("x.csv", b"a,b\n1,2\n", "text/csv")).run()
+    at.button(key="gaz_import").click().run()
+    no_errors(at)
+    assert any("x.csv: no name column found" in text_of(e.value) for e in at.error), [e.value for e in at.error]

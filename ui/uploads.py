@@ -82,6 +82,7 @@ def _run(store_path: str, upload, *, keep: str, area_upload, kind: str, dayfirst
         try:
             path = saved_upload(upload, tmp)
             zone = None
+            places = gazetteer.gazetteer_for(store_path)  # built-in places, the user's gazetteers, places learnt
             if keep in ("study", "ask"):
                 zone = geo_boundaries.study_area(boundaries)
             elif keep == "mine":
@@ -90,7 +91,7 @@ def _run(store_path: str, upload, *, keep: str, area_upload, kind: str, dayfirst
                 zone = area.read_area(saved_upload(area_upload, str(folder)))
             if keep == "ask":
                 bar.progress(0.2, text="Counting the rows outside the study area…")
-                rows, outside = area.share_outside(path, zone, source=kind, geocoder=gazetteer.geocode,
+                rows, outside = area.share_outside(path, zone, source=kind, geocoder=places,
                                                    dayfirst=dayfirst)
                 if rows and outside / rows > ASK_SHARE:
                     st.session_state.import_ask = {"file": upload.name, "rows": rows, "outside": outside}
@@ -99,8 +100,7 @@ def _run(store_path: str, upload, *, keep: str, area_upload, kind: str, dayfirst
                 zone = None     # few rows outside: the file is about the study area, keep it whole
             else:
                 outside = counted if keep == "all" else None
-            summary = store.import_file(store_path, path, clip=zone, source=kind, geocoder=gazetteer.geocode,
-                                       dayfirst=dayfirst,
+            summary = store.import_file(store_path, path, clip=zone, source=kind, geocoder=places, dayfirst=dayfirst,
                                        progress=lambda n: bar.progress(0.5, text=f"{n:,} rows read…"),
                                        notify=lambda message: bar.progress(0.5, text=message))
             if outside:
@@ -122,6 +122,8 @@ def _show_result(result) -> None:
                     f"; {result.outside:,} of them outside the study area" if result.outside else "")
         st.success(plain(f"{result.file}: {result.accepted:,} rows imported as {result.source} "
                          f"({result.new:,} new, {result.updated:,} updated); {result.rejected:,} rejected{left_out}."))
+        for line in result.notes:
+            st.info(plain(line))
         if result.rejected:
             st.download_button("Download the rejects report (CSV)",
                                exports.sheet_safe(result.rejects).to_csv(index=False).encode("utf-8-sig"),

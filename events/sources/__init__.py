@@ -133,8 +133,9 @@ def read_file(path, *, source: str = "auto", chunksize: int = 100_000, mapping: 
     path = Path(path)
     chosen = detect_source(path) if source == "auto" else source
     accepted, rejects, rows = [], [], 0
-    for acc, rej in iter_import(path, source=chosen, chunksize=chunksize, mapping=mapping, geocoder=geocoder,
-                                confidence=confidence, dayfirst=dayfirst):
+    chunks = iter_import(path, source=chosen, chunksize=chunksize, mapping=mapping, geocoder=geocoder,
+                         confidence=confidence, dayfirst=dayfirst)
+    for acc, rej in chunks:
         rows += len(acc) + rej["row"].nunique()
         if len(acc):
             accepted.append(acc)
@@ -143,7 +144,9 @@ def read_file(path, *, source: str = "auto", chunksize: int = 100_000, mapping: 
     frame = pd.concat(accepted, ignore_index=True) if accepted else model.empty()
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=model.CRS)
     report = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=list(model.REJECT_COLUMNS))
-    return ImportResult(chosen, path.name, frame, report, rows)
+    counted = getattr(chunks, "rows_read", None)
+    return ImportResult(chosen, path.name, frame, report, rows if counted is None else counted,
+                        getattr(chunks, "notes", []))
 
 
 def read_acled(path, **opts) -> ImportResult:

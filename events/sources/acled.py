@@ -8,7 +8,7 @@ import pandas as pd
 from events import model
 from events.sources.cells import (MISSING, acled_types, blank, citations, codes, col, date_order, date_range,
                                   day_dates, has_open_order, month_bounds, original_json, problem)
-from events.sources.pipeline import TABLE_SUFFIXES, ImportFailure
+from events.sources.pipeline import TABLE_SUFFIXES, ImportFailure, note
 
 NAME = "acled"
 LABEL = "an ACLED export"
@@ -193,12 +193,17 @@ def settle_order(text: pd.Series, ctx: dict) -> bool | None:
     The caller's `dayfirst` choice wins; else the first chunk where a part above 12 decides it. A chunk
     with dates such as 5/9/2020 while nothing has decided stops the import: never a silent guess."""
     if ctx.get("dayfirst") is not None:
+        if text.str.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}").any():
+            note(ctx, f"numeric dates (such as 5/9/2020) read {'day' if ctx['dayfirst'] else 'month'} first, "
+                      "as chosen")
         return ctx["dayfirst"]
     if ctx.get("date_order") is None:
         found = date_order(text)
         if found is not None:
             ctx["date_order"] = found
             ctx["date_order_evidence"] = "settled by the file's dates"
+            note(ctx, f"numeric dates (such as 5/9/2020) read {'day' if found else 'month'} first: the file's "
+                      "own dates settle it (one has a part above 12)")
     if ctx.get("date_order") is None and has_open_order(text).any():
         example = text[has_open_order(text)].iloc[0][:20]
         raise ImportFailure(f"{ctx['name']}: dates such as {example!r} could be day/month or month/day and no "

@@ -13,7 +13,7 @@ A file that cannot be read at all raises ImportFailure: one line naming the file
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,6 +49,38 @@ class ImportResult:
     accepted: gpd.GeoDataFrame
     rejects: pd.DataFrame
     rows_read: int
+    notes: list[str] = field(default_factory=list)  # what the summary must say (date order, no header row)
+
+
+class Chunks:
+    """An import's (accepted, rejects) chunks, iterated once, with what its summary reports as they pass:
+    `rows_read`, the file's data rows however they were merged (None when the source does not count
+    them), and `notes`, lines the user must see (how numeric dates were read, a missing header row)."""
+
+    def __init__(self, chunks: Iterator, ctx: dict | None = None):
+        self._chunks = iter(chunks)
+        self._ctx = ctx if ctx is not None else {}
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._chunks)
+
+    @property
+    def rows_read(self) -> int | None:
+        return self._ctx.get("rows_read")
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self._ctx.get("notes", ()))
+
+
+def note(ctx: dict, line: str) -> None:
+    """Add a line to the import's summary notes, once."""
+    notes = ctx.setdefault("notes", [])
+    if line not in notes:
+        notes.append(line)
 
 
 def read_head(path: Path, name: str) -> bytes:
@@ -100,8 +132,8 @@ def stream_rows(path: Path, source, *, layout: textio.Layout, detected, chunksiz
             raise ImportFailure(f"{name}: not {source.LABEL}: missing column(s) {', '.join(missing)}{hint}")
     ctx = {"name": name, "dataset": path.stem, "geocoder": geocoder, "confidence": confidence, "dayfirst": dayfirst}
     key = source.merge_key(cols) if hasattr(source, "merge_key") else None
-    return iter_chunks(path, layout, source.convert, cols, ctx, chunksize,
-                       merge=(source.merge, key) if key else None)
+    return Chunks(iter_chunks(path, layout, source.convert, cols, ctx, chunksize,
+                              merge=(source.merge, key) if key else None), ctx)
 
 
 def iter_chunks(path: Path, layout: textio.Layout, convert: Callable, cols: dict, ctx: dict, chunksize: int, *,
@@ -119,7 +151,7 @@ def iter_chunks(path: Path, layout: textio.Layout, convert: Callable, cols: dict
         "row ", f" has the same {merge[1]} and was imported already: the rows of one incident are merged only "
                 "when they are next to each other (sort the file by it)")
     try:
-        chunks = textio.iter_rows(path, layout, chunksize=chunksize)
+        chunks = _counted(textio.iter_rows(path, layout, chunksize=chunksize), ctx)
         for chunk in chunks if merge is None else regroup(chunks, merge[1], limit=max(chunksize, HOLD_MIN)):
             broken = chunk.broken.assign(file=name)[list(model.REJECT_COLUMNS)]
             if len(chunk.frame) == 0:
@@ -151,6 +183,14 @@ def iter_chunks(path: Path, layout: textio.Layout, convert: Callable, cols: dict
         # A last line of defence: whatever a crafted file provokes, the user gets one line, not a traceback.
         raise ImportFailure(clean(f"{name}: cannot be imported ({type(exc).__name__}: "
                                   f"{str(exc).splitlines()[0][:150] if str(exc) else 'no detail'})", path)) from None
+
+
+def _counted(chunks: Iterator[textio.Chunk], ctx: dict) -> Iterator[textio.Chunk]:
+    """The reader's chunks, counting the file's data rows in ctx["rows_read"] as they are read."""
+    ctx["rows_read"] = 0
+    for chunk in chunks:
+        ctx["rows_read"] += len(chunk.frame) + len(chunk.broken)
+        yield chunk
 
 
 HOLD_MIN = 10_000  # rows of one incident held for the next chunk even when chunks are smaller

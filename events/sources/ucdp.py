@@ -24,8 +24,8 @@ import pandas as pd
 from events import model, textio
 from events.sources.cells import (blank, citations, codes, col, date_range, lookup, numbers, original_json,
                                   parse_dates, problem, resolve)
-from events.sources.pipeline import (TABLE_SUFFIXES, ImportFailure, SeenIds, header_keys, iter_chunks, read_head,
-                                     split)
+from events.sources.pipeline import (TABLE_SUFFIXES, Chunks, ImportFailure, SeenIds, header_keys, iter_chunks,
+                                     note, read_head, split)
 
 NAME = "ucdp"
 LABEL = "a UCDP GED export"
@@ -218,7 +218,9 @@ def _without_header(path: Path, name: str, chunksize: int, confidence: str):
         tmp.cleanup()
         raise
     ctx = {"name": name, "dataset": path.stem, "geocoder": None, "confidence": confidence, "header": NO_HEADER}
-    return _cleaned(iter_chunks(copy, layout, convert, resolve(PUBLISHED, COLUMNS), ctx, chunksize), tmp)
+    note(ctx, f"{name} has no header row: recognised as a UCDP Candidate/GED file by its 49 fields and their "
+              "content, and read with UCDP's published column names")
+    return Chunks(_cleaned(iter_chunks(copy, layout, convert, resolve(PUBLISHED, COLUMNS), ctx, chunksize), tmp), ctx)
 
 
 def _cleaned(chunks, tmp):

@@ -339,3 +339,26 @@ def test_an_event_given_on_too_many_rows_merges_the_first_twenty(tmp_path):
     assert original["actor1#20"] == "Actor 19" and "actor1#21" not in original
     assert list(res.rejects.row) == [22, 23, 24]
     assert res.rejects.reason.str.startswith("more than 20 rows share this event_id_cnty (first: row 2)").all()
+
+
+# ---------------------------------------------------------------- what the summary says
+
+@pytest.mark.parametrize("chunksize", [1, 100_000])
+def test_a_monadic_file_counts_its_rows_read_not_its_events(tmp_path, chunksize):
+    res = sources.read_file(write(tmp_path / "acled.csv", MONADIC, MONADIC_ROWS), chunksize=chunksize)
+    assert (res.rows_read, len(res.accepted)) == (7, 3)
+
+
+def test_the_summary_says_how_numeric_dates_were_read(tmp_path):
+    from events import store
+    settled = write(tmp_path / "settled.csv", CURRENT, [row(1, event_date="13/05/2020", year="2020"),
+                                                         row(2, event_date="05/09/2020", year="2020")])
+    res = sources.read_file(settled)
+    assert res.notes == ["numeric dates (such as 5/9/2020) read day first: the file's own dates settle it "
+                         "(one has a part above 12)"]
+    chosen = write(tmp_path / "chosen.csv", CURRENT, [row(1, event_date="5/9/2020", year="2020")])
+    summary = store.import_file(tmp_path / "s.gpkg", chosen, dayfirst=False)
+    assert summary.notes == ["numeric dates (such as 5/9/2020) read month first, as chosen"]
+    assert summary.to_dict()["notes"] == summary.notes and summary.rows_read == 1
+    iso = write(tmp_path / "iso.csv", CURRENT, [row(1, event_date="2020-09-05", year="2020")])
+    assert sources.read_file(iso, dayfirst=True).notes == []   # nothing numeric to read either way

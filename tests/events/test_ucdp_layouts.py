@@ -178,6 +178,8 @@ def test_a_candidate_file_without_a_header_row_is_read_with_the_published_names(
     assert im.detect_source(path) == "ucdp"
     res = im.read_file(path)
     assert res.source == "ucdp" and len(res.accepted) == 3 and res.rows_read == 4
+    assert res.notes == ["GEDEvent_v24_0_1.csv has no header row: recognised as a UCDP Candidate/GED file by its "
+                         "49 fields and their content, and read with UCDP's published column names"]
     first = by_id(res, "ucdp:460011")  # the first line is an event, not a header
     assert first.place == "Al Ḩawījah town" and first.killed_best == 11
     original = json.loads(first.original)
