@@ -20,6 +20,7 @@ from events import exports, labels, model, query, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 from ui.downloads import exported, prepared
+from ui.gazetteer import gazetteer_panel
 from ui.incidents import TABLE_MAX, details, incident_table, take_clicks
 from ui.link import link_dates, link_number
 from ui.messages import failed, plain
@@ -186,6 +187,9 @@ with st.sidebar:
 
     with st.expander("Import incidents (ACLED, UCDP, GTD, CSV, GeoJSON)"):
         import_panel(STORE, boundaries=BOUNDARIES)
+
+    with st.expander("Your gazetteers (GeoNames, OCHA, IOM DTM, any table of places)"):
+        gazetteer_panel(STORE)
 
     with st.expander("Official boundaries and your own control areas"):
         bfile = st.file_uploader("Boundaries (COD-AB / geoBoundaries / GADM: GeoJSON, zipped Shapefile, GeoPackage)",
@@ -354,9 +358,8 @@ with right:
     st.metric("Wounded (low – high)", f"{totals['wounded_low']:,} – {totals['wounded_high']:,}")
     if not AREAS.empty:
         st.caption("Areas of control on " + f"{ON:%d %b %Y}")
-        held = AREAS.groupby("controller")["area_id"].count()
-        for name, n in held.items():
-            st.caption(plain(f"• {name}: {n} area{'s' if n != 1 else ''}"))
+        for line in control.summarise(AREAS):   # held areas apart from insurgent activity / influence
+            st.caption(plain(f"• {line}"))
     DETAILS = st.container()  # filled at the end of the page, once every way of picking has been applied
 
 monthly = query.monthly_counts(TIMELINE)

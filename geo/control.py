@@ -6,7 +6,14 @@ File format (GeoJSON FeatureCollection, one Polygon/MultiPolygon feature per per
   controller     str   e.g. "Iraqi federal government", "Kurdistan Regional Government / Peshmerga",
                        "ISIS", "Insurgent groups (JRTN, Islamic Army, Ansar al-Sunna)", "US-led coalition",
                        "PMF", "Peshmerga and PMF (joint)"
-  control_type   str   control | contested | influence | insurgent activity | joint
+  control_type   str   what kind of hold, as the best control maps tell them apart:
+                       held:      control | contested (front line; the sides' shares unknown) | besieged
+                                  (held, surrounded, never taken) | joint (shared by named forces)
+                       not held:  influence | insurgent activity (attack zone) | support zone
+                       (insurgents move and are supplied here; nobody says they hold it)
+  basis          str   assessed (the sources' own reporting) | claimed (one side's statement, uncorroborated);
+                       empty = not stated (a user's file)
+  claimed_by     str   who claims it, when basis is "claimed"
   valid_from     date  YYYY-MM-DD, first day the period holds
   valid_to       date  YYYY-MM-DD, first day it no longer holds (the day control changed); empty = ongoing
   from_precision, to_precision   day | week | month | year | range (see the earliest/latest pair)
@@ -20,7 +27,9 @@ File format (GeoJSON FeatureCollection, one Polygon/MultiPolygon feature per per
 A period holds on day d when valid_from <= d < valid_to. The default layer is built from
 geo/data/control_periods.json: recipes over the admin boundaries in use (unions of sub-districts,
 minus circles around towns, or circles around gazetteer places: circles stand in where the
-sub-district itself cannot be drawn or the sources speak of a town and its surroundings).
+sub-district itself cannot be drawn or the sources speak of a town and its surroundings; "within_around"
+keeps only the part of the units near a place, to split a sub-district the front ran through). Every
+default period is approximate: the sources give places and dates, never surveyed lines (docs/control.md).
 """
 from __future__ import annotations
 
@@ -37,13 +46,16 @@ from events import vector
 from events.errors import AtlasError
 from events.exports import ExportError
 
-CONTROL_TYPES = ("control", "contested", "influence", "insurgent activity", "joint")
+HELD_TYPES = ("control", "contested", "besieged", "joint")          # somebody holds the ground
+ACTIVITY_TYPES = ("influence", "insurgent activity", "support zone")  # presence, attacks, supply: not a hold
+CONTROL_TYPES = HELD_TYPES + ACTIVITY_TYPES
+BASES = ("assessed", "claimed")
 PRECISIONS = ("day", "week", "month", "year", "range")
 CONFIDENCE = ("high", "medium", "low")
 DATE_FIELDS = ("valid_from", "valid_to", "from_earliest", "from_latest", "to_earliest", "to_latest")
 COLUMNS = ("area_id", "controller", "control_type", "valid_from", "valid_to", "from_precision", "from_earliest",
            "from_latest", "to_precision", "to_earliest", "to_latest", "confidence", "sources", "notes",
-           "approximate", "label", "change", "end_change")
+           "approximate", "label", "change", "end_change", "basis", "claimed_by")
 NONE_RECORDED = "none recorded"
 DEFAULT_SPEC = Path(__file__).parent / "data" / "control_periods.json"
 _METRIC = "EPSG:32638"  # UTM 38N: metres over the study area, for buffers and areas
@@ -63,6 +75,10 @@ def _date(value):
     if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
         return pd.NaT
     return pd.Timestamp(str(value).strip()[:10])
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
 
 
 def validate(frame: gpd.GeoDataFrame, *, file: str = "control areas") -> gpd.GeoDataFrame:
@@ -105,6 +121,11 @@ def validate(frame: gpd.GeoDataFrame, *, file: str = "control areas") -> gpd.Geo
             prec = get(f"{end}_precision")
             if prec not in (None, "") and not (isinstance(prec, float) and np.isnan(prec)) and prec not in PRECISIONS:
                 bad(f"{end}_precision", f"{prec!r} is not one of {', '.join(PRECISIONS)}")
+        basis = _text(get("basis"))
+        if basis and basis not in BASES:
+            bad("basis", f"{basis!r} is not one of {', '.join(BASES)} (or empty: not stated)")
+        if basis == "claimed" and not _text(get("claimed_by")):
+            bad("claimed_by", "missing: a claimed period names the side that claims it")
         sources = get("sources")
         if isinstance(sources, str):
             try:
@@ -125,9 +146,9 @@ def validate(frame: gpd.GeoDataFrame, *, file: str = "control areas") -> gpd.Geo
             geom = shapely.make_valid(geom)
         row["geometry"] = geom
         row["approximate"] = bool(get("approximate")) if get("approximate") is not None else True
-        for text in ("notes", "label", "change", "end_change", "from_precision", "to_precision"):
-            value = get(text)
-            row[text] = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        for text in ("notes", "label", "change", "end_change", "from_precision", "to_precision", "basis",
+                     "claimed_by"):
+            row[text] = _text(get(text))
         rows.append(row)
     out = gpd.GeoDataFrame(rows, columns=[*COLUMNS, "geometry"], geometry="geometry", crs=frame.crs or "EPSG:4326")
     if not problems:
@@ -225,6 +246,10 @@ def build_default(*, boundaries: gpd.GeoDataFrame | None = None, spec: Path = DE
             if centre is not None:
                 parts.append(centre.buffer(recipe["km"] * 1000, quad_segs=16))
         geom = shapely.union_all(parts) if parts else None
+        within = [c.buffer(recipe["within_km"] * 1000, quad_segs=16)
+                  for c in map(point, recipe.get("within_around", [])) if c is not None]
+        if geom is not None and within:
+            geom = geom.intersection(shapely.union_all(within))
         for name in recipe.get("minus_around", []):
             centre = point(name)
             if geom is not None and centre is not None:
@@ -237,8 +262,8 @@ def build_default(*, boundaries: gpd.GeoDataFrame | None = None, spec: Path = DE
     rows = []
     for period in data["periods"]:
         geom, label, note = geoms.get(period["area_id"], (None, "", ""))
-        rows.append({**period, "label": label, "approximate": True, "geometry": geom,
-                     "notes": (period.get("notes") or "") + note})
+        rows.append({"basis": "assessed", "claimed_by": "", **period, "label": label, "approximate": True,
+                     "geometry": geom, "notes": (period.get("notes") or "") + note})
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=_METRIC)
     frame["geometry"] = frame.geometry.simplify(50)  # 50 m: far below the layer's real uncertainty
     return validate(frame.to_crs("EPSG:4326"), file=spec.name)
@@ -303,9 +328,19 @@ def control_changes(*, layers: gpd.GeoDataFrame | None = None,
     `layers` default: the default layer over `boundaries`."""
     layers = default_layers(boundaries=boundaries) if layers is None else layers
     events: dict[pd.Timestamp, list[tuple[str, str]]] = {}
+    written_changes: dict[pd.Timestamp, list[str]] = {}
+    for row in layers.itertuples():
+        for day, text in ((row.valid_from, row.change), (row.valid_to, row.end_change)):
+            if text and pd.notna(day):
+                written_changes.setdefault(day, []).append(text)
     starts = set()
+    # A period that only continues the one before it (same area, holder and kind: a change of confidence
+    # or of sources, e.g. the Hawija pocket after its first weeks) is not a change of control.
+    ends = {(r.area_id, r.valid_to, r.controller, r.control_type) for r in layers.itertuples() if pd.notna(r.valid_to)}
     for row in layers.itertuples():
         starts.add((row.area_id, row.valid_from))
+        if (row.area_id, row.valid_from, row.controller, row.control_type) in ends:
+            continue
         text = row.change or f"{row.controller} {row.control_type}: {row.label or row.area_id}"
         events.setdefault(row.valid_from, []).append((row.area_id, text))
     for row in layers.itertuples():
@@ -315,10 +350,35 @@ def control_changes(*, layers: gpd.GeoDataFrame | None = None,
     out = []
     for day in sorted(events):
         texts = list(dict.fromkeys(t for _, t in events[day] if t))
-        named = [t for t in texts if not t.startswith(("End of ",))] or texts
+        written = set(written_changes.get(day, ()))   # a period's own `change` text says more than a default one
+        named = sorted([t for t in texts if not t.startswith(("End of ",))] or texts, key=lambda t: t not in written)
         out.append({"date": day, "description": "; ".join(dict.fromkeys(named[:2])) + (" …" if len(named) > 2 else ""),
                     "area_ids": tuple(dict.fromkeys(a for a, _ in events[day]))})
     return pd.DataFrame(out, columns=["date", "description", "area_ids"])
+
+
+def summarise(areas: pd.DataFrame) -> list[str]:
+    """One line per controller for the panel beside the map: the areas it holds, apart from the areas
+    where it is only active (insurgent activity, support zones, influence), so a 2019 attack zone is
+    never counted as ground held; claimed periods are counted as such."""
+    if areas is None or len(areas) == 0:
+        return []
+    frame = pd.DataFrame({"controller": areas["controller"].astype(str).to_numpy(),
+                          "held": areas["control_type"].isin(HELD_TYPES).to_numpy(),
+                          "claimed": (areas["basis"] == "claimed").to_numpy() if "basis" in areas
+                          else np.zeros(len(areas), bool)})
+    lines = []
+    for name, rows in frame.groupby("controller", sort=True):
+        held, active = int(rows["held"].sum()), int((~rows["held"]).sum())
+        parts = []
+        if held:
+            claimed = int((rows["held"] & rows["claimed"]).sum())
+            parts.append(f"{held} area{'s' if held != 1 else ''} held"
+                         + (f" ({claimed} only claimed)" if claimed else ""))
+        if active:
+            parts.append(f"{active} area{'s' if active != 1 else ''} of insurgent activity or influence, not control")
+        lines.append(f"{name}: " + "; ".join(parts))
+    return lines
 
 
 SEVERAL = "several: "                         # prefix of an area-level incident's several controllers

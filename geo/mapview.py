@@ -22,7 +22,7 @@ import pandas as pd
 # How incidents read and look is defined once in events.labels (the exports use it too); named here
 # as well because the page and the snapshots reach them through the map.
 from events.labels import EVENT_COLOURS, OTHER_COLOUR, PRECISION_LABELS, date_label, killed_text  # noqa: F401
-from geo import assets
+from geo import assets, control
 from geo.elements import AtlasElement
 
 CENTER = (35.35, 44.05)
@@ -35,6 +35,12 @@ CONTROLLER_COLOURS = {
     "Peshmerga and PMF (joint)": "#b07aa1",
     "PMF": "#2e8b57",
     "US-led coalition": "#6baed6",
+    "Iraqi government and US-led coalition": "#4a78b5",
+    "Iraqi government, US-led coalition and Peshmerga (joint patrols)": "#8a8f3a",
+    "Iraqi government with Kurdish security forces (joint)": "#7f8c4d",
+    "Iraqi army, Peshmerga and PMF (joint)": "#b07aa1",
+    "Insurgent groups (Naqshbandiya Army, al-Qaeda)": "#8c2d04",
+    "Amirli's Turkmen defenders (Iraqi government)": "#3b6fb6",
 }
 # control type -> (fill opacity at high confidence, dash pattern of the outline, outline weight)
 CONTROL_STYLES = {
@@ -43,6 +49,8 @@ CONTROL_STYLES = {
     "contested": (0.16, "4 4", 2),
     "influence": (0.13, "2 6", 2),
     "insurgent activity": (0.13, "1 5", 3),
+    "besieged": (0.30, "2 4", 3),
+    "support zone": (0.10, "1 8", 2),
 }
 CONFIDENCE_FACTOR = {"high": 1.0, "medium": 0.7, "low": 0.45}
 TILES = [
@@ -295,6 +303,8 @@ def control_features(areas: gpd.GeoDataFrame) -> dict:
                            "approximate": bool(row.approximate), "notes": row.notes,
                            "period": f"{row.valid_from:%d %b %Y} – {end}" + (f" ({'; '.join(uncertain)})" if uncertain else ""),
                            "sources": json.loads(row.sources),
+                           "basis": getattr(row, "basis", "") or "", "claimed_by": getattr(row, "claimed_by", "") or "",
+                           "held": row.control_type in control.HELD_TYPES,
                            "style": control_style(row.controller, row.control_type, row.confidence)}})
     return {"type": "FeatureCollection", "features": features}
 

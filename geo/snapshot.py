@@ -419,7 +419,7 @@ def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None,
             png = _photograph(browser, page, size, allow_network=allow_network,
                               expect_text=[view.text(), "Incidents by type"])
             areas = control.control_at(view.on, layers=layers)
-            held = ", ".join(f"{c}: {n}" for c, n in areas.groupby("controller")["area_id"].count().items()) or "none recorded"
+            held = "; ".join(control.summarise(areas)) or "none recorded"
             pages.append(
                 f'<div class="page">{cover if i == 1 else ""}<h2>{html.escape(f"{view.on:%d %B %Y}")}</h2>'
                 f'<img class="map" style="height: {"96" if i == 1 else "116"}mm" '

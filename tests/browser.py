@@ -3,6 +3,7 @@ Playwright with every non-loopback request blocked (so the tests prove the app w
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -142,5 +143,16 @@ def wait_rerun(page, timeout: float = 30_000) -> None:
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
+def upload(page, label: str, name: str, content: bytes, mime: str) -> None:
+    """Give a file to the uploader whose label starts with `label` (not by position: panels come and go),
+    and return once the server has it and the page has run again."""
+    uploader = page.locator("[data-testid='stFileUploader']").filter(
+        has=page.locator("[data-testid='stWidgetLabel']", has_text=re.compile("^" + re.escape(label))))
+    with page.expect_response(lambda r: "/_stcore/upload_file" in r.url and r.request.method == "PUT",
+                              timeout=30_000):
+        uploader.locator("input[type='file']").set_input_files({"name": name, "mimeType": mime, "buffer": content})
+    wait_rerun(page)
+
+
 __all__ = ["streamlit_app", "chromium_page", "map_frame", "map_state", "screenshot", "settle", "wait_rerun",
-           "require_chromium"]
+           "require_chromium", "upload"]

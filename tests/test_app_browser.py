@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from events import store
-from tests.browser import LOCAL, chromium_page, map_frame, map_state, screenshot, streamlit_app, wait_rerun
+from tests.browser import LOCAL, chromium_page, map_frame, map_state, screenshot, streamlit_app, upload, wait_rerun
 
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 
@@ -210,14 +210,6 @@ CONTROLS = """() => { const out = []; window.map.eachLayer(l => { const p = l.fe
     if (p && p.kind === 'control') out.push(p.area_id + '|' + p.controller); }); return out.sort(); }"""
 
 
-def _upload(page, index: int, name: str, content: bytes, mime: str) -> None:
-    with page.expect_response(lambda r: "/_stcore/upload_file" in r.url and r.request.method == "PUT",
-                              timeout=30_000):
-        page.locator("input[type='file']").nth(index).set_input_files({"name": name, "mimeType": mime,
-                                                                       "buffer": content})
-    wait_rerun(page)
-
-
 def _controls_when_settled(page, expected: str, *, timeout: float = 90) -> list[str]:
     """The control areas drawn once the map shows `expected` (the map's frame is re-created when the
     base map changes, e.g. with new boundaries: poll a fresh frame each time)."""
@@ -259,11 +251,11 @@ def test_one_users_boundaries_and_control_areas_leave_the_others_map_alone(app_u
         page.goto(link)
         map_frame(page)
         page.get_by_text("Official boundaries and your own control areas").click()
-        _upload(page, 1, "irq_admbnda_adm2_cso_20190603.geojson",
+        upload(page, "Boundaries (COD-AB", "irq_admbnda_adm2_cso_20190603.geojson",
                 (shared / "real" / "irq_admbnda_adm2_cso_20190603.geojson").read_bytes(), "application/geo+json")
         page.get_by_role("button", name="Use these boundaries").click()
         page.get_by_role("button", name="Back to the built-in approximate boundaries").wait_for(timeout=120_000)
-        _upload(page, 2, "mine.geojson", json.dumps(mine).encode(), "application/geo+json")
+        upload(page, "Control areas (GeoJSON", "mine.geojson", json.dumps(mine).encode(), "application/geo+json")
         page.get_by_text("replace the defaults").click()
         page.get_by_role("button", name="Load control areas").click()
         assert _controls_when_settled(page, "my-area|ISIS") == ["my-area|ISIS"]

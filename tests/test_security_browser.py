@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 
 from events import store
-from tests.browser import ARTIFACTS, chromium_page, map_frame, screenshot, settle, streamlit_app, wait_rerun
+from tests.browser import (ARTIFACTS, chromium_page, map_frame, screenshot, settle, streamlit_app, upload,
+                           wait_rerun)
 from tests.conftest import ROOT
 from tests.xss_vectors import vectors
 
@@ -292,15 +293,6 @@ def test_incidents_are_shown_as_text_in_the_app(hostile, app_url):
     assert not problems, "\n".join(problems)
 
 
-def _upload(page, index: int, name: str, content: bytes, mime: str) -> None:
-    """Choose a file in the index-th uploader; return once the server has it."""
-    with page.expect_response(lambda r: "/_stcore/upload_file" in r.url and r.request.method == "PUT",
-                              timeout=30_000):
-        page.locator("input[type='file']").nth(index).set_input_files(
-            {"name": name, "mimeType": mime, "buffer": content})
-    wait_rerun(page)
-
-
 def _name_parts(label: str, name: str) -> dict[str, str]:
     """The parts of a file name between path separators (which the app may replace): each must be
     shown as it is."""
@@ -329,7 +321,7 @@ def test_uploaded_file_and_header_names_and_control_areas_are_shown_as_text(host
         with _step(page, "import message", problems):  # an import that works: the message names the file
             good = pd.DataFrame([{"date": "2016-05-01", "lat": 35.1, "lon": 44.0, "place": "uploaded row",
                                   "event_type": "Battles", NAMED_HEADERS[0]: vs[0], NAMED_HEADERS[1]: vs[20]}])
-            _upload(page, 0, UPLOAD_OK, good.to_csv(index=False).encode(), "text/csv")
+            upload(page, "File", UPLOAD_OK, good.to_csv(index=False).encode(), "text/csv")
             page.get_by_role("button", name="Import", exact=True).click()
             page.wait_for_selector("[data-testid='stAlert']", timeout=60_000)
             wait_rerun(page)
@@ -339,7 +331,7 @@ def test_uploaded_file_and_header_names_and_control_areas_are_shown_as_text(host
 
         with _step(page, "import error message", problems):  # it echoes the file name and header names
             bad = (",".join(f'"{h}"' for h in UPLOAD_BAD_HEADERS) + "\nx,y,35.1,44.0\n").encode()
-            _upload(page, 0, UPLOAD_BAD, bad, "text/csv")
+            upload(page, "File", UPLOAD_BAD, bad, "text/csv")
             page.get_by_role("button", name="Import", exact=True).click()
             page.wait_for_function("[...document.querySelectorAll('[data-testid=\"stAlert\"]')]"
                                    ".some(e => e.innerText.includes('Nothing was imported'))", timeout=60_000)
@@ -351,7 +343,7 @@ def test_uploaded_file_and_header_names_and_control_areas_are_shown_as_text(host
 
         with _step(page, "control error message", problems):  # it echoes the file's name and values
             broken = json.dumps(_control_geojson(vs[:5], control_type=vs[2])).encode()
-            _upload(page, 2, CONTROL_BAD_FILE, broken, "application/geo+json")
+            upload(page, "Control areas (GeoJSON", CONTROL_BAD_FILE, broken, "application/geo+json")
             page.get_by_role("button", name="Load control areas").click()
             page.wait_for_function("[...document.querySelectorAll('[data-testid=\"stAlert\"]')]"
                                    ".some(e => e.innerText.includes('problem'))", timeout=60_000)
@@ -362,7 +354,7 @@ def test_uploaded_file_and_header_names_and_control_areas_are_shown_as_text(host
 
         frame = None
         with _step(page, "loading control areas", problems):  # replacing the defaults
-            _upload(page, 2, CONTROL_FILE, hostile.control.read_bytes(), "application/geo+json")
+            upload(page, "Control areas (GeoJSON", CONTROL_FILE, hostile.control.read_bytes(), "application/geo+json")
             page.get_by_text("replace the defaults").click()
             page.get_by_role("button", name="Load control areas").click()
             # The captions list the controllers once the rerun after loading is done.
@@ -419,7 +411,7 @@ def _open_export(path: Path, where: str, problems: list[str], expected: dict[str
             problems.append(f"{where}: the map did not draw")
             _verdict(rec, where, problems)
             return
-        page.evaluate("window.map = Object.values(window).find(v => v && v._container && v.eachLayer)")
+        page.evaluate("() => { window.map = Object.values(window).find(v => v && v._container && v.eachLayer); }")
         settle(page)
         shown = page.evaluate(OPEN_POPUPS, ["incident", "cluster", "control"])
         text = page.inner_text("body") + " " + " ".join(s["text"] for s in shown)

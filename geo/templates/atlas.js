@@ -102,7 +102,10 @@ atlas.controlLayer = function (data) {
     onEachFeature: function (f, lyr) {
       lyr.bindPopup(function () {
         var p = f.properties, box = atlas.rows(p.controller, [['Control', p.control_type], ['Area', p.label],
-          ['Period', p.period], ['Confidence', p.confidence], ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
+          ['Period', p.period], ['Confidence', p.confidence],
+          ['Basis', p.basis === 'claimed' ? 'claimed by ' + p.claimed_by : (p.basis || 'not stated')],
+          ['Kind', p.held ? 'held' : 'insurgent activity / influence (not control)'],
+          ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
           ['Notes', p.notes]]);
         box.appendChild(atlas.el('div', 'Sources:', 'atlas-key'));
         p.sources.forEach(function (s) {

@@ -54,7 +54,8 @@ def test_hawija_pocket_appears_in_june_2014_and_is_gone_after_october_2017(layer
         now = control.control_at(day, layers=layers)
         return set(now.loc[now["controller"] == "ISIS", "area_id"])
     pocket = {"hawija-centre", "zab", "riyadh", "abbasi", "rashad"}
-    assert not isis_areas("2014-05-31") & pocket
+    assert not isis_areas("2014-06-09") & pocket          # AFP, KUNA, AA: overrun on Tue 10 Jun 2014, not "June"
+    assert isis_areas("2014-06-10") >= pocket
     assert isis_areas("2014-06-15") >= pocket
     assert isis_areas("2016-01-01") >= pocket
     assert not isis_areas("2017-10-11") & pocket
@@ -69,18 +70,21 @@ def test_smallest_area_wins_where_periods_overlap(layers):
 
 def test_none_recorded_outside_every_area(layers):
     assert _controller((33.3, 44.4), "2015-06-01")["controller"] == control.NONE_RECORDED  # Baghdad
-    assert _controller(KIRKUK, "2010-01-01")["controller"] == control.NONE_RECORDED
+    assert _controller(KIRKUK, "2003-01-01")["controller"] == control.NONE_RECORDED  # before the 2003 baseline
 
 
 def test_control_at_marks_uncertain_dates(layers):
     june = control.control_at("2014-06-20", layers=layers).set_index("area_id")
-    assert june.loc["hawija-centre", "uncertain"]  # fell to ISIS some day in June 2014
+    assert not june.loc["hawija-centre", "uncertain"]  # the day is known: 10 Jun 2014
+    assert june.loc["dibis-centre", "uncertain"]       # Kurdish forces took Dibis some day in June 2014
+    assert control.control_at("2017-10-01", layers=layers).set_index("area_id").loc["zab", "uncertain"]  # 29 Sep-10 Oct
     assert not control.control_at("2016-01-01", layers=layers).set_index("area_id").loc["hawija-centre", "uncertain"]
 
 
 def test_changes_mark_the_key_dates_with_descriptions(layers):
     changes = control.control_changes(layers=layers).set_index("date")
-    for day in ("2014-06-12", "2017-10-05", "2017-10-16", "2017-10-20"):
+    for day in ("2003-04-10", "2011-12-18", "2013-04-24", "2014-06-10", "2014-06-11", "2014-06-12", "2014-08-31",
+                "2017-10-05", "2017-10-16", "2017-10-20"):
         assert pd.Timestamp(day) in changes.index, day
     assert "Kirkuk" in changes.loc[pd.Timestamp("2017-10-16"), "description"]
     assert changes["description"].str.len().gt(10).all()
@@ -199,14 +203,14 @@ def test_area_level_incidents_take_the_controllers_over_their_area_not_their_poi
     rashad = (35.0443, 44.0597)
     got = control.controller_of(_located([
         (rashad, "2006-06-01", 1),      # the point: inside the insurgents' rural area
-        (rashad, "2006-06-01", 4),      # the governorate: insurgents in part, nothing recorded elsewhere
+        (rashad, "2006-06-01", 4),      # the governorate: insurgents in part, the 2003-2011 baseline over all
         (HAWIJA, "2015-06-01", 3),      # Hawija district in 2015: ISIS held all of it
         (KIRKUK, "2015-06-01", 4),      # the governorate in 2015: ISIS and the KRG
         (HAWIJA, "2003-02-01", 3),      # before any recorded period
     ]), layers=layers)
     assert got["controller"].iloc[0].startswith("Insurgent groups") and got["control_type"].iloc[0] != "area-level"
     assert got["controller"].iloc[1] == ("several: Insurgent groups (JRTN, Islamic Army, Ansar al-Sunna); "
-                                         + control.NONE_RECORDED)
+                                         "Iraqi government and US-led coalition")   # the 2003-2011 baseline
     assert got["controller"].iloc[2] == "ISIS" and got["control_type"].iloc[2] == control.AREA_LEVEL
     assert set(got["area_id"].iloc[2].split("; ")) >= {"hawija-centre", "zab", "riyadh", "abbasi"}
     assert got["controller"].iloc[3].startswith("several: ") and {"ISIS", "Kurdistan Regional Government / Peshmerga"} \
@@ -296,3 +300,141 @@ def test_control_areas_export_as_geojson():
     metric = json.loads(control.export_geojson(areas.to_crs("EPSG:32638")))
     lon, lat = shapely.geometry.shape(metric["features"][0]["geometry"]).representative_point().coords[0]
     assert 42 < lon < 47 and 33 < lat < 37
+
+
+# --- periods as the sources date them (issue 13) -------------------------------------------------------------
+
+def _place(name):
+    from geo.gazetteer import geocode
+    hit = geocode(name)
+    return hit.lat, hit.lon
+
+
+def _at(layers, point, day):
+    return control.controller_of(_incidents([(point, day)]), layers=layers).iloc[0]
+
+
+@pytest.mark.parametrize("place, before, day, area, controller, control_type", [
+    ("Hawija", "2014-06-09", "2014-06-10", "hawija-centre", "ISIS", "control"),            # AFP, KUNA, AA
+    ("Kirkuk", "2014-06-10", "2014-06-11", "kirkuk-city", "Kurdistan Regional Government / Peshmerga", "control"),
+    ("Tuz Khurmatu", "2014-06-10", "2014-06-11", "tuz-town", "Peshmerga and PMF (joint)", "joint"),  # AA 11 Jun
+    ("Sulaiman Bek", "2013-04-23", "2013-04-24", "sulaiman-bek", "Insurgent groups (Naqshbandiya Army, al-Qaeda)",
+     "control"),
+    ("Sulaiman Bek", "2014-02-12", "2014-02-13", "sulaiman-bek", "ISIS", "contested"),
+    ("Sulaiman Bek", "2014-06-10", "2014-06-11", "sulaiman-bek", "ISIS", "control"),
+    ("Sulaiman Bek", "2014-08-31", "2014-09-01", "sulaiman-bek", "Iraqi army, Peshmerga and PMF (joint)", "joint"),
+    ("Amirli", "2014-06-17", "2014-06-18", "amirli", "Amirli's Turkmen defenders (Iraqi government)", "besieged"),
+    ("35 km west of Kirkuk", "2014-07-31", "2014-08-01", "kharbaroot", "ISIS", "control"),      # AP, 19 Nov 2014
+    ("Mala Abdullah", "2015-01-28", "2015-01-29", "mala-abdullah", "ISIS", "contested"),
+    ("Kirkuk", "2017-10-15", "2017-10-16", "kirkuk-city", "Iraqi federal government", "control"),
+])
+def test_each_sourced_change_holds_from_its_day_and_not_the_day_before(layers, place, before, day, area, controller,
+                                                                       control_type):
+    point = _place(place)
+    then, now = _at(layers, point, before), _at(layers, point, day)
+    assert (now["area_id"], now["controller"], now["control_type"]) == (area, controller, control_type)
+    assert (then["area_id"], then["controller"]) != (area, controller)
+
+
+def test_the_first_weeks_of_the_pocket_are_not_high_confidence_and_are_no_change_of_control(layers):
+    def hawija(day):
+        return control.control_at(day, layers=layers).set_index("area_id").loc["hawija-centre"]
+    assert (hawija("2014-06-20")["controller"], hawija("2014-06-20")["confidence"]) == ("ISIS", "medium")
+    assert "Baathist" in hawija("2014-06-20")["notes"]
+    assert (hawija("2015-06-01")["controller"], hawija("2015-06-01")["confidence"]) == ("ISIS", "high")
+    changes = control.control_changes(layers=layers)
+    assert pd.Timestamp("2014-07-01") not in set(changes["date"])   # confidence changed, not the holder
+
+
+def test_the_2003_2014_baseline_joins_pre_2014_incidents(layers):
+    assert _at(layers, KIRKUK, "2005-06-01")["controller"] == "Iraqi government and US-led coalition"
+    assert _at(layers, HAWIJA, "2012-06-01")["controller"] == "Iraqi federal government"
+    assert _at(layers, KIRKUK, "2010-06-01")["control_type"] == "joint"            # tripartite patrols, 2010-2011
+    assert _at(layers, KIRKUK, "2013-06-01")["controller"] == "Iraqi government with Kurdish security forces (joint)"
+    assert _at(layers, KIRKUK, "2003-04-10")["controller"] == "Kurdistan Regional Government / Peshmerga"
+    cases = [(place, day) for day in ("2003-05-01", "2007-01-01", "2011-12-18", "2014-06-09")
+             for place in ("Kirkuk", "Hawija", "Daquq", "Dibis", "Altun Kupri", "Riyadh", "Zab", "Abbasi")]
+    got = control.controller_of(_incidents([(_place(p), d) for p, d in cases]), layers=layers)
+    assert not got["controller"].eq(control.NONE_RECORDED).any(), [c for c, g in zip(cases, got["controller"])
+                                                                   if g == control.NONE_RECORDED]
+
+
+def test_amirli_was_besieged_and_never_held_by_isis(layers):
+    point = _place("Amirli")
+    days = pd.date_range("2003-01-01", "2024-12-31", freq="7D").append(pd.date_range("2014-06-01", "2014-09-30"))
+    got = control.controller_of(_incidents([(point, d) for d in days]), layers=layers)
+    assert not got["controller"].eq("ISIS").any()
+    assert got["control_type"].eq("besieged").any()
+    around = _at(layers, (point[0] + 0.07, point[1]), "2014-07-20")           # 8 km north: the villages
+    assert (around["area_id"], around["controller"]) == ("amirli-villages", "ISIS")
+
+
+def test_dibis_held_by_kurdish_forces_from_june_2014_is_not_low_confidence(layers):
+    dibis = control.control_at("2015-11-03", layers=layers).set_index("area_id").loc["dibis-centre"]
+    assert dibis["controller"] == "Kurdistan Regional Government / Peshmerga" and dibis["confidence"] != "low"
+    assert any("Reuters" in s["publisher"] for s in json.loads(dibis["sources"]))
+
+
+def test_fronts_through_sub_districts_are_split_or_contested(layers):
+    rashad_town, front = _place("Rashad"), layers.set_index("area_id")
+    assert _at(layers, rashad_town, "2016-06-01")["controller"] == "ISIS"
+    strip = layers[layers["area_id"] == "rashad-daquq-front"].geometry.iloc[0]
+    rest = layers[layers["area_id"] == "rashad"].geometry.iloc[0]
+    assert strip.intersection(rest).area < 1e-6 * rest.area                # the sub-district split, not overlapping
+    inside = strip.representative_point()
+    got = _at(layers, (inside.y, inside.x), "2016-06-01")
+    assert (got["controller"], got["control_type"]) == ("Kurdistan Regional Government / Peshmerga", "contested")
+    assert _at(layers, _place("Makhmour"), "2019-06-01")["control_type"] == "contested"  # the Makhmour-Gwer front
+    pirde = _at(layers, _place("6 km north of Altun Kupri"), "2019-06-01")
+    assert pirde["controller"] == "Kurdistan Regional Government / Peshmerga"
+    assert _at(layers, _place("Altun Kupri"), "2019-06-01")["controller"] == "Iraqi federal government"
+    assert front.loc["rashad-daquq-front", "approximate"].all()
+
+
+def test_activity_zones_are_not_counted_as_control(layers):
+    areas = control.control_at("2019-06-01", layers=layers)
+    isis = areas[areas["controller"] == "ISIS"]
+    assert {"qarachogh", "wadi-al-shay", "zghaytun", "hamrin"} <= set(isis["area_id"])
+    assert set(isis["control_type"]) <= set(control.ACTIVITY_TYPES)
+    lines = control.summarise(areas)
+    isis_line = next(line for line in lines if line.startswith("ISIS: "))
+    assert "held" not in isis_line and "4 areas of insurgent activity or influence, not control" in isis_line
+    assert any(line.startswith("Iraqi federal government: ") and " held" in line for line in lines)
+    assert control.summarise(areas.iloc[0:0]) == []
+
+
+def test_claimed_periods_say_who_claims_them(layers, tmp_path):
+    claimed = layers[layers["basis"] == "claimed"]
+    assert {"dibis-northwest", "riyadh-rashad-villages"} <= set(claimed["area_id"])
+    assert claimed["claimed_by"].str.len().gt(5).all()
+    assert set(layers["basis"]) <= set(control.BASES)
+    july = control.summarise(control.control_at("2021-07-10", layers=layers))
+    assert any(line.startswith("ISIS: 1 area held (1 only claimed)") for line in july)
+    doc = json.loads(control.export_geojson(claimed))
+    assert {f["properties"]["basis"] for f in doc["features"]} == {"claimed"}
+    for props, reason in (({"basis": "rumour"}, "is not one of assessed, claimed"),
+                          ({"basis": "claimed"}, "claimed_by: missing")):
+        with pytest.raises(control.ControlError, match=reason):
+            control.read_control(_write(tmp_path, [_feature(**props)]))
+    mine = control.read_control(_write(tmp_path, [_feature(basis="claimed", claimed_by="Amaq")]))
+    assert (mine.loc[0, "basis"], mine.loc[0, "claimed_by"]) == ("claimed", "Amaq")
+    assert control.read_control(_write(tmp_path, [_feature()])).loc[0, "basis"] == ""   # not stated
+
+
+def test_every_default_source_names_a_publication_not_an_internal_path(layers):
+    for text, area in zip(layers["sources"], layers["area_id"]):
+        for cite in json.loads(text):
+            assert cite.get("publisher") and cite.get("title") and cite["url"].startswith("http"), (area, cite)
+            assert "seed" not in cite["publisher"].lower() and "shared/" not in cite["url"], (area, cite)
+    influence = layers[layers["area_id"] == "rural-hawija-daquq-dibis"].iloc[0]
+    assert influence["confidence"] == "low" and "6,000" in influence["notes"] and "uncited" in influence["notes"]
+
+
+def test_docs_list_every_default_period_with_its_dates_and_confidence(layers):
+    from pathlib import Path
+    doc = (Path(control.__file__).parents[1] / "docs" / "control.md").read_text(encoding="utf-8")
+    for row in layers.itertuples():
+        kind = row.control_type + (", claimed" if row.basis == "claimed" else "")
+        end = "ongoing" if pd.isna(row.valid_to) else f"{row.valid_to:%Y-%m-%d}"
+        line = f"| {row.area_id} | {row.controller} ({kind}) | {row.valid_from:%Y-%m-%d} – {end} | {row.confidence} |"
+        assert line in doc, line
