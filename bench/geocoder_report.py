@@ -4,9 +4,11 @@
 
 The held-out set is built at run time from public files beside the checkout (never copied into the
 repo): every distinct UCDP GED place string at ``where_prec`` 1 inside the study box (the text of
-``where_coordinates``; truth = the row's latitude/longitude, UCDP's own point) and every OCHA COD-AB
-(CSO 2019) sub-district whose representative point is inside the study box, by its English and its
-Arabic name (truth = that point; an answer inside the polygon counts as within 5 km). Printed per
+``where_coordinates``; truth = the row's latitude/longitude, UCDP's own point); every distinct ACLED
+``location`` at ``geo_precision`` 1 inside the study box in the ACLED sample (truth = its
+latitude/longitude); and every OCHA COD-AB (CSO 2019) sub-district whose representative point is
+inside the study box, by its English and its Arabic name (the truth is the polygon: an answer
+inside it is 0 km off, one outside it is off by its distance to the polygon). Printed per
 script and per kind: rows, answers given (found), the share of answers within 5 km and within
 25 km, the confident-wrong share (answers more than 25 km off that claim precision 1 or 2), and
 recall (rows answered within 5 km / all rows). The last lines split the answers by the precision they
@@ -28,12 +30,14 @@ if str(ROOT) not in sys.path:
 import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
+import shapely.ops  # noqa: E402
 from pyproj import Geod  # noqa: E402
 
 from geo import gazetteer as gz  # noqa: E402
 
 GEOD = Geod(ellps="WGS84")
 UCDP = "real/ucdp_ged_iraq.csv"
+ACLED = "real/acled_sample.csv"
 ADM3 = "real/irq_admbnda_adm3_cso_20190603.geojson"
 
 
@@ -61,6 +65,7 @@ def build_testset(shared: Path) -> pd.DataFrame:
     rows = [{"query": q, "lat": float(a), "lon": float(b), "kind": _ucdp_kind(q), "script": _script(q),
              "origin": "UCDP GED where_prec 1", "polygon": None}
             for q, a, b in zip(ucdp["where_coordinates"], ucdp["latitude"], ucdp["longitude"])]
+    rows += acled_rows(shared)
     adm3 = gpd.read_file(shared / ADM3)
     points = adm3.geometry.representative_point()
     for rec, pt in zip(adm3.itertuples(index=False), points):
@@ -72,6 +77,35 @@ def build_testset(shared: Path) -> pd.DataFrame:
                              "script": _script(name), "origin": f"OCHA COD-AB adm3 {rec.ADM3_PCODE}",
                              "polygon": rec.geometry})
     return pd.DataFrame(rows)
+
+
+def acled_rows(shared: Path) -> list[dict]:
+    """The ACLED sample's distinct `location` strings at geo_precision 1 inside the study box (none
+    when the file is missing or holds no such row), kind "ACLED location"."""
+    path = shared / ACLED
+    if not path.is_file():
+        return []
+    acled = pd.read_csv(path, low_memory=False, dtype=str, keep_default_na=False)
+    if not {"location", "latitude", "longitude", "geo_precision"} <= set(acled.columns):
+        return []
+    for col in ("latitude", "longitude", "geo_precision"):
+        acled[col] = pd.to_numeric(acled[col], errors="coerce")
+    acled = acled[(acled["geo_precision"] == 1) & (acled["location"].str.strip() != "")]
+    acled = acled[[_in_box(a, b) for a, b in zip(acled["latitude"], acled["longitude"])]]
+    acled = acled.drop_duplicates(["location", "latitude", "longitude"])
+    return [{"query": q.strip(), "lat": float(a), "lon": float(b), "kind": "ACLED location", "script": _script(q),
+             "origin": "ACLED geo_precision 1", "polygon": None}
+            for q, a, b in zip(acled["location"], acled["latitude"], acled["longitude"])]
+
+
+def _error_km(rec, lat: float, lon: float) -> float:
+    """Geodesic km from the truth: a point, or a polygon (0 inside; else to its nearest edge point)."""
+    if rec.polygon is None:
+        return GEOD.inv(rec.lon, rec.lat, lon, lat)[2] / 1000.0
+    if shapely.contains_xy(rec.polygon, lon, lat):
+        return 0.0
+    near, _ = shapely.ops.nearest_points(rec.polygon, shapely.Point(lon, lat))
+    return GEOD.inv(near.x, near.y, lon, lat)[2] / 1000.0
 
 
 def learn_half(shared: Path, folder: Path):
@@ -104,10 +138,7 @@ def score(testset: pd.DataFrame, gazetteer=None) -> pd.DataFrame:
         row = {**rec._asdict(), "found": bool(hit.found), "precision": hit.geo_precision,
                "matched": hit.matched, "error_km": None}
         if hit.found:
-            err = GEOD.inv(rec.lon, rec.lat, hit.lon, hit.lat)[2] / 1000.0
-            if rec.polygon is not None and shapely.contains_xy(rec.polygon, hit.lon, hit.lat):
-                err = 0.0  # inside the sub-district: right
-            row["error_km"] = err
+            row["error_km"] = _error_km(rec, hit.lat, hit.lon)
         out.append(row)
     frame = pd.DataFrame(out)
     err = pd.to_numeric(frame["error_km"], errors="coerce")
@@ -120,6 +151,8 @@ def score(testset: pd.DataFrame, gazetteer=None) -> pd.DataFrame:
 def summarise(frame: pd.DataFrame) -> list[dict]:
     """One line per group: all, each script, each kind."""
     groups = [("all", frame)]
+    if not frame["origin"].str.startswith("name ").all():
+        groups += [(f"source={k}", g) for k, g in frame.groupby(frame["origin"].str.split().str[0])]
     groups += [(f"script={k}", g) for k, g in frame.groupby("script")]
     groups += [(f"kind={k}", g) for k, g in frame.groupby("kind")]
     if frame["origin"].str.startswith("name ").all():
@@ -180,7 +213,9 @@ def main(argv=None) -> int:
         print(json.dumps(lines, ensure_ascii=False, indent=1))
     else:
         print(_table(lines))
-        print(f"\n{len(frame)} rows in {time.perf_counter() - started:.1f} s")
+        acled = int((frame["origin"] == "ACLED geo_precision 1").sum())
+        print(f"\n{len(frame)} rows in {time.perf_counter() - started:.1f} s; ACLED sample: {acled} distinct "
+              f"geo_precision-1 locations inside the study box")
     if args.misses:
         wrong = frame[frame["found"] & ~frame["within5"]].sort_values("error_km", ascending=False)
         for rec in wrong.head(args.misses).itertuples(index=False):

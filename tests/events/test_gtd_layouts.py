@@ -10,7 +10,7 @@ from events import model
 from events import sources as im
 from tests.events.test_importers import GTD_HEADER, by_id, gtd_row, reasons, write_csv
 
-PLACES = {"Kirkuk": (35.4681, 44.3922), "Ninawa": (36.3, 42.8)}  # a caller's gazetteer, as `python -m geo` passes
+PLACES = {"Kirkuk": (35.4681, 44.3922), "Ninawa governorate": (36.3, 42.8)}  # a caller's gazetteer, as `python -m geo` passes
 
 
 def gazetteer(name):
@@ -34,7 +34,7 @@ def test_events_without_coordinates_are_placed_from_city_then_province(tmp_path)
     assert (town.lat, town.lon, town.geo_precision) == (35.4681, 44.3922, 2)
     assert (province.lat, province.lon, province.geo_precision) == (36.3, 42.8, 4)
     assert json.loads(town.original)["_geocoded_from"] == "Kirkuk"
-    assert json.loads(province.original)["_geocoded_from"] == "Ninawa"
+    assert json.loads(province.original)["_geocoded_from"] == "Ninawa governorate"
     assert by_id(res, "gtd:900000000004").geo_precision == 1
     assert reasons(res) == {(4, "city"): "no coordinates, and the geocoder does not know this city or provstate"}
 
