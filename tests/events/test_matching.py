@@ -1,0 +1,267 @@
+"""The cross-source matcher: candidates, scores, clusters, the fused frame and review decisions.
+
+Rows built here are synthetic fixtures (notes say so), except the real UCDP GED Iraq file read from ../shared
+and the shipped curated set."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from events import curated, matching, model, query, sources
+from tests.events.factory import rows
+
+KIRKUK = (35.468056, 44.392222)
+TUZ = (34.888083, 44.632564)
+HAWIJA = (35.324934, 43.768621)
+
+
+def event(dataset: str, sid: str, **spec) -> dict:
+    base = {"source_dataset": dataset, "source_id": sid, "date_start": "2015-03-10", "lat": KIRKUK[0],
+            "lon": KIRKUK[1], "geo_precision": 1, "place": "Kirkuk city", "event_type": "Explosions/Remote violence",
+            "sub_event_type": "Suicide bomb", "killed_best": "12", "actor1": "Islamic State",
+            "notes": "synthetic test row",
+            "sources": model.dumps([model.citation(title=f"synthetic report {dataset} {sid}", publisher=dataset)])}
+    return {**base, **spec}
+
+
+def frame(*specs: dict) -> pd.DataFrame:
+    parts = [rows([s], dataset=s["source_dataset"]) for s in specs]
+    return pd.concat(parts, ignore_index=True)
+
+
+def ucdp(sid: str, tv: str = "1", **spec) -> dict:
+    return event("ucdp", sid, event_type="Battles" if tv != "3" else "Violence against civilians",
+                 sub_event_type="Armed clash" if tv != "3" else "Attack", actor1="Government of Iraq", actor2="IS",
+                 original=json.dumps({"type_of_violence": tv}), **spec)
+
+
+def cluster_of(m: matching.Matching, incident_id: str) -> set[str]:
+    cid = m.clusters[m.frame["incident_id"] == incident_id].iloc[0]
+    return set(m.frame.loc[m.clusters == cid, "incident_id"])
+
+
+# --- the issue's case: the real UCDP GED file over the curated set -----------------------------------------
+@pytest.fixture(scope="module")
+def real(shared):
+    path = shared / "real" / "ucdp_ged_iraq.csv"
+    if not path.is_file():
+        pytest.skip(f"{path.name} is not in ../shared/real")
+    ged = sources.read_ucdp(path).accepted
+    both = pd.concat([curated.load_curated(), ged], ignore_index=True)
+    m = matching.match(both)
+    return both, m, *matching.fuse(m)
+
+
+def test_kirkuk_and_tuz_bombings_of_16_jan_2013_are_one_incident_each_with_both_sources(real):
+    both, m, fused, members = real
+    assert cluster_of(m, "cur-2013-001") == {"cur-2013-001", "ucdp:51556"}  # KDP HQ, Kirkuk
+    assert cluster_of(m, "cur-2013-002") == {"cur-2013-002", "ucdp:51554"}  # Tuz Khurmatu
+    day = fused[(fused["date_start"] == "2013-01-16") & fused["datasets"].eq("curated;ucdp")]
+    assert set(day["incident_id"]) == {"cur-2013-001", "cur-2013-002"}
+    kirkuk = day.set_index("incident_id").loc["cur-2013-001"]
+    # curated 10-28 (best 28), UCDP 27: the range over both sources, not 37-55
+    assert (kirkuk["killed_low"], kirkuk["killed_high"]) == (10, 28)
+    assert json.loads(kirkuk["original"])["members"] == ["cur-2013-001", "ucdp:51556"]
+    publishers = {c.get("publisher") for c in model.parse_sources(kirkuk["sources"])}
+    assert "Uppsala Conflict Data Program (UCDP)" in publishers and "Al Jazeera" in publishers
+    assert set(members.loc[members["cluster_id"] == "cur-2013-001", "incident_id"]) == {"cur-2013-001", "ucdp:51556"}
+    # UCDP's next-day Tuz event (2 killed) is a near pair: left apart, marked, not merged
+    raw = matching.annotate(m).set_index("incident_id")
+    assert raw.loc["ucdp:51584", "cluster_id"] == "ucdp:51584"
+    assert "possible duplicate of cur-2013-002" in raw.loc["ucdp:51584", "match"]
+    assert raw.loc["ucdp:51556", "match"] == "same event as cur-2013-001"
+    assert len(fused) == len(both) - int((fused["n_sources"] - 1).sum())
+
+
+# --- names ---------------------------------------------------------------------------------------------------
+def test_the_islamic_state_is_one_actor_under_every_name():
+    for name in ("ISIS", "IS", "Islamic State", "ISIL", "Daesh", "داعش", "Suspected Islamic State (claimed)",
+                 "Islamic State of Iraq and the Levant"):
+        assert matching.actor_names(name) == frozenset({"IS"}), name
+    assert matching.actor_names("Unidentified suicide bomber") == frozenset()
+    assert matching.actor_names("This island") == frozenset()  # 'is' only as a whole word
+    assert matching.actor_names("Kurdish Peshmerga / PUK guards") == frozenset({"Peshmerga", "PUK"})
+
+
+def test_place_names_compare_across_spellings():
+    assert matching.place_key("Ţūzkhūrmātū town") == matching.place_key("Tuz Khurmatu (near the PUK office)")
+    assert matching.place_key("Kirkūk town") == matching.place_key("Kirkuk city (near the KDP local HQ)")
+    assert matching.place_key("Qaḑā’ al Ḩawījah") == matching.place_key("Hawijah district")
+    assert matching.place_key("Kirkuk") != matching.place_key("Dibis")
+
+
+def test_type_compatibility_reads_ucdp_violence_types():
+    f = frame(ucdp("1", "1"), ucdp("2", "3", lat=TUZ[0], lon=TUZ[1]), event("acled", "A1"))
+    assert list(matching.type_kind(f)) == ["UCDP 1", "UCDP 3", "Explosions/Remote violence"]
+    assert matching.compatibility("UCDP 1", "Explosions/Remote violence") > 0.8
+    assert matching.compatibility("UCDP 3", "Violence against civilians") == 1.0
+    assert matching.compatibility("Protests", "Explosions/Remote violence") == 0.0
+
+
+# --- candidates -----------------------------------------------------------------------------------------------
+def brute_force(f: pd.DataFrame) -> set[tuple[int, int]]:
+    """Every pair checked (an n x n matrix, no sweep), by the rule candidate_pairs documents."""
+    pad = pd.to_timedelta(f["date_precision"].map(matching.DATE_PAD_DAYS), unit="D")
+    s, e = (f["date_start"] - pad).to_numpy(), (f["date_end"] + pad).to_numpy()
+    overlap = (s[:, None] <= e[None, :]) & (s[None, :] <= e[:, None])
+    ds = f["source_dataset"].to_numpy(object)
+    lat, lon = f["lat"].to_numpy(), f["lon"].to_numpy()
+    km = matching._haversine(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    prec = f["geo_precision"].astype(int).to_numpy()
+    reach = np.array([matching.REACH_KM[p] for p in prec])
+    near = km <= reach[:, None] + reach[None, :]
+    top = np.maximum(prec[:, None], prec[None, :])
+    for level, col in ((3, "admin2"), (4, "admin1")):
+        key = np.array([matching.place_key(v) for v in f[col]], dtype=object)
+        near |= (top >= level) & (key[:, None] != "") & (key[:, None] == key[None, :])
+    ok = overlap & near & (ds[:, None] != ds[None, :])
+    return {(i, j) for i, j in zip(*np.nonzero(np.triu(ok, k=1)))}
+
+
+def test_candidate_pairs_are_exactly_the_all_pairs_answer():
+    rng = np.random.default_rng(18)
+    n = 260
+    days = pd.Timestamp("2014-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+    specs = [event(f"set{rng.integers(0, 3)}", str(i), date_start=str(days[i].date()),
+                   date_end=str((days[i] + pd.Timedelta(days=int(rng.choice([0, 0, 0, 6, 29])))).date()),
+                   date_precision=str(rng.choice(["day", "week", "month", "year"])),
+                   lat=34.5 + rng.random() * 1.5, lon=43.5 + rng.random() * 1.5,
+                   geo_precision=int(rng.choice([1, 1, 2, 2, 3, 4])),
+                   admin1=str(rng.choice(["Kirkuk", "Salah al-Din", ""])),
+                   admin2=str(rng.choice(["Kirkuk", "Hawija", "Daquq", ""])))
+             for i in range(n)]
+    f = pd.concat([rows([x for x in specs if x["source_dataset"] == d], dataset=d) for d in ("set0", "set1", "set2")],
+                  ignore_index=True)
+    got = matching.candidate_pairs(f)
+    assert set(zip(got["left"], got["right"])) == brute_force(f)
+    assert len(got) > 50
+
+
+# --- clusters --------------------------------------------------------------------------------------------------
+def test_a_low_scoring_pair_stays_two_incidents_marked_possible():
+    # same day and place, but 2 killed against 30, and a different place name: not confidently one event
+    f = frame(event("curated", "c1", killed_best="30", place="Kirkuk city"),
+              event("acled", "a1", killed_best="2", place="Kirkuk, Shorja market"))
+    m = matching.match(f)
+    (score,) = m.pairs["score"]
+    assert matching.POSSIBLE <= score < matching.MATCH
+    assert m.clusters.nunique() == 2
+    raw = matching.annotate(m).set_index("incident_id")
+    assert raw.loc["acled:a1", "match"].startswith("possible duplicate of curated:c1")
+    fused, members = matching.fuse(m)
+    assert len(fused) == 2 and members.empty
+    assert fused.set_index("incident_id").loc["curated:c1", "match"].startswith("possible duplicate of acled:a1")
+
+
+def test_two_rows_of_one_source_never_merge():
+    f = frame(event("acled", "a1"), event("acled", "a2"), event("ucdp", "u1"))
+    m = matching.match(f)
+    assert not any(f["source_dataset"][a] == f["source_dataset"][b] for a, b in zip(m.pairs["left"],
+                                                                                  m.pairs["right"]))
+    sizes = m.clusters.value_counts()
+    assert sizes.max() == 2 and len(sizes) == 2  # u1 with one ACLED row; the other kept apart
+    lone = m.clusters.value_counts().idxmin()
+    assert "possible duplicate of" in matching.annotate(m).set_index("cluster_id").loc[lone, "match"]
+
+
+def test_four_sources_are_one_cluster_and_one_fused_row():
+    f = frame(event("curated", "c1", geo_precision=2, killed_best="", killed_low="10", killed_high="14",
+                    place="Kirkuk city (near the governorate building)", place_ar="كركوك"),
+              event("acled", "a1", date_start="2015-03-09", date_end="2015-03-11", date_precision="week",
+                    killed_best="11", actor1="Islamic State (Iraq)"),
+              ucdp("u1", "1", killed_best="12", lat=KIRKUK[0] + 0.01, place="Kirkūk town"),
+              event("gtd", "g1", killed_best="14", actor1="Islamic State of Iraq and the Levant (ISIL)",
+                    lat=KIRKUK[0] + 0.002, lon=KIRKUK[1] + 0.003, place="Kirkuk, Arafa"))
+    m = matching.match(f)
+    assert m.clusters.nunique() == 1
+    fused, members = matching.fuse(m)
+    (row,) = fused.itertuples()
+    assert row.incident_id == "curated:c1" and row.n_sources == 4 and row.datasets == "acled;curated;gtd;ucdp"
+    assert (row.killed_low, row.killed_best, row.killed_high) == (10, 12, 14)  # the range, never 47
+    assert row.date_precision == "day" and row.date_start == pd.Timestamp("2015-03-10")
+    assert row.geo_precision == 1 and row.place_ar == "كركوك"
+    assert json.loads(row.original)["members"] == ["curated:c1", "acled:a1", "ucdp:u1", "gtd:g1"]
+    assert len(model.parse_sources(row.sources)) == 4
+    assert sorted(members["role"]) == ["member", "member", "member", "primary"]
+    assert members["score"].notna().all()
+
+
+def test_a_chain_whose_ends_disagree_is_split():
+    # a1 ~ u1 (same place) and u1 ~ g1 (25 km apart, precision 2), but a1 and g1 are 40 km apart
+    far = (KIRKUK[0] - 0.36, KIRKUK[1])
+    mid = (KIRKUK[0] - 0.18, KIRKUK[1])
+    f = frame(event("acled", "a1", place="Kirkuk"),
+              ucdp("u1", "1", lat=mid[0], lon=mid[1], geo_precision=2, place="Taza"),
+              event("gtd", "g1", lat=far[0], lon=far[1], geo_precision=2, place="Taza"))
+    m = matching.match(f)
+    assert (m.pairs["score"] >= matching.MATCH).sum() == 2  # both links are matches, the ends no candidates
+    assert cluster_of(m, "ucdp:u1") == {"ucdp:u1", "gtd:g1"}  # the stronger link wins
+    assert cluster_of(m, "acled:a1") == {"acled:a1"}
+    assert "possible duplicate of ucdp:u1" in matching.annotate(m).set_index("incident_id").loc["acled:a1", "match"]
+
+
+def test_headline_killed_range_is_the_same_when_a_source_is_imported_twice():
+    once = frame(event("curated", "c1", killed_best="", killed_low="3", killed_high="9"),
+                 event("export.csv", "1", killed_best="7", date_start="2016-05-01", lat=TUZ[0], lon=TUZ[1],
+                       place="Tuz Khurmatu"),
+                 event("export.csv", "2", killed_best="4", date_start="2016-07-01", lat=HAWIJA[0], lon=HAWIJA[1],
+                       place="Hawija"))
+    copy = once[once["source_dataset"] == "export.csv"].assign(source_dataset="export (1).csv")
+    copy["incident_id"] = "export (1).csv:" + copy["source_id"]
+    twice = pd.concat([once, copy], ignore_index=True)
+    alone = query.totals(matching.fuse(matching.match(once))[0])
+    doubled = query.totals(matching.fuse(matching.match(twice))[0])
+    assert doubled == alone
+    assert query.totals(twice)["killed_low"] > alone["killed_low"]  # the raw rows would count them twice
+
+
+# --- decisions -------------------------------------------------------------------------------------------------
+def test_review_decisions_split_confirm_and_merge_and_survive_a_reimport():
+    f = frame(event("curated", "c1"), ucdp("u1", "1"),
+              event("acled", "a1", killed_best="2", place="Kirkuk, Shorja market"),
+              event("gtd", "g1", date_start="2015-04-20", lat=HAWIJA[0], lon=HAWIJA[1], place="Hawija"))
+    m = matching.match(f)
+    assert cluster_of(m, "curated:c1") == {"curated:c1", "ucdp:u1"}
+    decided = matching.apply_decisions(m, [("curated:c1", "ucdp:u1", "split")])
+    assert cluster_of(decided, "curated:c1") == {"curated:c1"}
+    assert "curated:c1" not in matching.annotate(decided).set_index("incident_id").loc["ucdp:u1", "match"]
+
+    decisions = [matching.Decision("ucdp:u1", "curated:c1", "split"),
+                 {"left": "acled:a1", "right": "curated:c1", "decision": "confirm"},
+                 ("gtd:g1", "curated:c1", "merge"), ("acled:a9", "curated:c1", "confirm")]
+    d = matching.apply_decisions(m, decisions)
+    assert cluster_of(d, "curated:c1") == {"curated:c1", "acled:a1", "gtd:g1"}
+    assert cluster_of(d, "ucdp:u1") == {"ucdp:u1"}
+    assert [why for _, why in d.unapplied] == ["acled:a9 is not among the incidents"]
+    fused, members = matching.fuse(d)
+    assert set(members["decision"].dropna()) == {"confirm", "merge"}
+
+    # a re-import: the same incident_ids in another order and other row numbers
+    again = matching.match(f.iloc[::-1].reset_index(drop=True), decisions=decisions)
+    assert cluster_of(again, "curated:c1") == {"curated:c1", "acled:a1", "gtd:g1"}
+    assert cluster_of(again, "ucdp:u1") == {"ucdp:u1"}
+    # the last decision on a pair wins
+    undone = matching.apply_decisions(m, decisions + [("curated:c1", "ucdp:u1", "confirm")])
+    assert cluster_of(undone, "ucdp:u1") == {"curated:c1", "acled:a1", "gtd:g1", "ucdp:u1"}
+
+
+@pytest.mark.parametrize("bad, message", [
+    (("a", "b", "delete"), "is not one of confirm, split, merge"),
+    (("a", "a", "split"), "cannot be matched with itself"),
+    ((None, "b", "merge"), "must be incident ids"),
+    (("a",), "expected (left, right, decision)"),
+])
+def test_decisions_are_checked_at_the_boundary(bad, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        matching.read_decisions([bad])
+
+
+def test_empty_and_single_frames_fuse_to_themselves():
+    one = frame(event("curated", "c1"))
+    fused, members = matching.fuse(matching.match(one))
+    assert list(fused["incident_id"]) == ["curated:c1"] and members.empty
+    pd.testing.assert_frame_equal(fused[list(model.COLUMNS)].drop(columns="geometry", errors="ignore"),
+                                  one[list(model.COLUMNS)].reset_index(drop=True), check_dtype=False)
+    empty = matching.fuse(matching.match(model.empty()))[0]
+    assert empty.empty and "cluster_id" in empty.columns
