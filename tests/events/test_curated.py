@@ -41,7 +41,7 @@ def test_every_row_validates_with_zero_rejects(raw, data):
 
 
 def test_enough_rows(data):
-    assert len(data) >= 140
+    assert len(data) >= 190
 
 
 def test_ids_unique_stable_pattern_and_provenance(data):
