@@ -1,4 +1,4 @@
-"""Command line: `python -m geo import|geocode|gazetteer|control|changes|snapshot|briefing` (see `python -m geo --help`)."""
+"""Command line: `python -m geo import|geocode|gazetteer|control|changes|snapshot|briefing|animate` (see `python -m geo --help`)."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,8 @@ EPILOG = """examples:
   python -m geo snapshot --out kirkuk_2017-10-16.png --date 2017-10-16 --size 1920x1080
   python -m geo snapshot --out replay.html --from 2014-01-01 --to 2017-12-31
   python -m geo briefing --out brief.pdf --dates 2014-06-15,2014-08-08,2017-10-16,2021-06-01
+  python -m geo animate --out kirkuk_2014-2017.mp4 --from 2014-01-01 --to 2017-12-31 --step 1m
+  python -m geo animate --out hawija.gif --view 'window=2014-01-01&window=2014-12-31&d2=Hawija' --step 1w --fps 4
 """
 
 
@@ -103,14 +105,25 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--dates", metavar="D1,D2,...", help="the dates, comma-separated")
     brief.add_argument("--changes", metavar="FROM:TO", help="or: every control-change date in this range")
     _add_view_args(brief)
+    anim = sub.add_parser("animate", help="the playback as an animated GIF or an H.264 MP4 (by --out's extension)",
+                          description="One frame a --step from --from to --to (or over a --view link's window): "
+                                      "the PNG snapshot of the view on each date (areas of control on that date, "
+                                      "the incidents of the --trail days up to it, the date large, the legend, "
+                                      "the counts and the data credits), drawn by headless Chromium.")
+    anim.add_argument("--out", required=True, metavar="FILE.gif|FILE.mp4")
+    _add_view_args(anim)
+    anim.add_argument("--step", default="1m", help="between frames: Nd, Nw, Nm, Ny or day, week, month, year (1m)")
+    anim.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT pixels (1280x720)")
+    anim.add_argument("--fps", type=float, default=2.0, help="frames a second (2)")
     lst = sub.add_parser("list", help="the incidents of a view, as the app shows them",
                          description="`python -m events list` on the incidents joined with the boundaries and the "
                                      "areas of control, as the app joins them: with --view LINK, exactly the "
                                      "incidents the app shows for that link (districts and controllers included).")
     from events import exports
-    from events.__main__ import add_filters
+    from events.__main__ import add_filters, add_raw_option
     add_filters(lst)
     lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    add_raw_option(lst)
     lst.add_argument("--format", default="csv", choices=[*exports.FORMATS, "json"], help="output format")
     add_restricted_option(lst)
     lst.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
@@ -139,11 +152,13 @@ def _numbers(text: str, n: int, what: str) -> tuple[float, ...]:
     return values
 
 
-def _incidents(store_path):
-    """Incidents with admin areas from the boundaries in use and their controller on their date."""
+def _incidents(store_path, *, raw: bool = False):
+    """Incidents with admin areas from the boundaries in use and their controller on their date: one row
+    per event (the fused view, as the app shows it), or every source row with `raw`. Fused before the
+    joins, so an event's place is its most precise source's."""
     from events.__main__ import load_incidents
     from geo import boundaries, control
-    frame = boundaries.assign_admin(load_incidents(store_path))
+    frame = boundaries.assign_admin(load_incidents(store_path, raw=raw))
     return frame.join(control.controller_of(frame))
 
 
@@ -221,7 +236,7 @@ def _cmd_list(args) -> int:
     from events import query, view
     from events.__main__ import filters_from, view_from, write_selection
     shown = view_from(args)
-    frame = _incidents(args.store)
+    frame = _incidents(args.store, raw=args.raw)
     selected = query.select(frame, **filters_from(args)) if shown is None else view.select(frame, shown)
     return write_selection(selected, fmt=args.format, out=args.out, restricted=args.restricted)
 
@@ -256,6 +271,24 @@ def _cmd_briefing(args) -> int:
                                 progress=lambda i, n: print(f"page {i}/{n} rendered", file=sys.stderr))
     Path(args.out).write_bytes(pdf)
     print(f"wrote {args.out} ({len(dates)} pages, {len(pdf):,} bytes)")
+    return 0
+
+
+def _cmd_animate(args) -> int:
+    from events.__main__ import view_from
+    from geo import animation, snapshot
+    shown = view_from(args)
+    if shown is None and not (args.start and args.end):
+        raise UsageError("give --from and --to (the playback's first and last dates), or --view LINK")
+    view = _view(args)
+    trail = shown.trail_days if shown is not None and shown.mode == "as of" else args.trail
+    played = animation.animate(_incidents(args.store), view, args.out, start=view.start, end=view.end,
+                               step=args.step, trail_days=trail, size=snapshot.parse_size(args.size), fps=args.fps,
+                               data_version=_version(args.store), accessed=_accessed(args.store),
+                               allow_network=args.online,
+                               progress=lambda i, n: print(f"frame {i}/{n} rendered", file=sys.stderr))
+    print(f"wrote {played.path} ({played.frames} frames, {played.size[0]}x{played.size[1]}, "
+          f"{played.path.stat().st_size:,} bytes, {played.seconds_per_frame:.2f} s a frame)")
     return 0
 
 
@@ -366,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"import": _cmd_import, "geocode": _cmd_geocode, "gazetteer": _cmd_gazetteer,
                 "control": _cmd_control, "changes": _cmd_changes,
-                "snapshot": _cmd_snapshot, "briefing": _cmd_briefing, "list": _cmd_list}
+                "snapshot": _cmd_snapshot, "briefing": _cmd_briefing, "list": _cmd_list,
+                "animate": _cmd_animate}
     try:
         return commands[args.command](args)
     except AtlasError as exc:

@@ -282,7 +282,7 @@ def browser_available() -> bool:
     return Path(CHROMIUM).exists()
 
 
-class _Browser:
+class Browser:
     """One headless Chromium for a batch of renders; loopback and data: URLs only."""
 
     def __enter__(self):
@@ -311,8 +311,9 @@ _DRAWN = """() => { const el = document.querySelector('.folium-map');
   return !!document.getElementById('atlas-legend'); }"""
 
 
-def _photograph(browser: _Browser, page_html: str, size: tuple[int, int], *, allow_network: bool,
-                expect_text: list[str]) -> bytes:
+def photograph(browser: Browser, page_html: str, size: tuple[int, int], *, allow_network: bool,
+               expect_text: list[str]) -> bytes:
+    """A PNG of `page_html` at `size` drawn by `browser`; SnapshotError unless every `expect_text` shows."""
     width, height = size
     page = browser.page(width, height, allow_network=allow_network)
     try:
@@ -335,8 +336,8 @@ def snapshot_png(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFram
     view = replace(view, offline=view.offline or not allow_network)
     page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
                          boundaries=boundaries, accessed=accessed)
-    with _Browser() as browser:
-        return _photograph(browser, page, size, allow_network=allow_network,
+    with Browser() as browser:
+        return photograph(browser, page, size, allow_network=allow_network,
                            expect_text=[view.text(), "Incidents by type", "Data version"])
 
 
@@ -410,13 +411,13 @@ def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None,
              "casualty figures are the range of the reported figures.</div>")
     pages = []
     size = (1600, 900)
-    with _Browser() as browser:
+    with Browser() as browser:
         for i, view in enumerate(views, start=1):
             shown = select(incidents, view)
             page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
                                  allow_empty=True, boundaries=boundaries, accessed=accessed)
             owed = "".join(f"<br>{html.escape(line)}" for line in credits(shown, view, accessed))
-            png = _photograph(browser, page, size, allow_network=allow_network,
+            png = photograph(browser, page, size, allow_network=allow_network,
                               expect_text=[view.text(), "Incidents by type"])
             areas = control.control_at(view.on, layers=layers)
             held = "; ".join(control.summarise(areas)) or "none recorded"

@@ -431,6 +431,8 @@ def test_exports_keep_hostile_text_as_text(hostile):
         "snapshot HTML": ("snapshot", "--out", str(out / "xss.html"), "--trail", "366"),
         "snapshot PNG": ("snapshot", "--out", str(out / "xss.png"), "--date", "2016-06-20", "--trail", "365"),
         "briefing PDF": ("briefing", "--out", str(out / "xss.pdf"), "--dates", "2016-06-20", "--trail", "365"),
+        "animation GIF": ("animate", "--out", str(out / "xss.gif"), "--from", "2016-06-20", "--to", "2016-06-20",
+                          "--trail", "365"),
     }
     for what, args in runs.items():
         done = _cli(*args, "--store", str(hostile.store), *(("--from", WINDOW[0], "--to", WINDOW[1])
