@@ -16,14 +16,15 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from events import exports, labels, model, query, store, view
+from events import exports, labels, matching, model, query, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 from ui.downloads import exported, prepared
 from ui.gazetteer import gazetteer_panel
-from ui.incidents import TABLE_MAX, details, incident_table, take_clicks
+from ui.incidents import TABLE_MAX, details, incident_table, review, take_clicks
 from ui.link import link_dates, link_number
 from ui.messages import failed, plain
+from ui.playback import playback_panel
 from ui.uploads import import_panel, saved_upload
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
@@ -44,20 +45,37 @@ def open_store(path: str) -> str:
     return str(store.open_store(path))
 
 
+@st.cache_resource(show_spinner="Matching the sources' reports of the same events…", max_entries=2)
+def load_matched(path: str, version: str, decided: str) -> dict:
+    """The store's rows matched across sources with its review decisions, once per data version and
+    decisions version: `fused` (one row per event), `members` (every source row of a fused event),
+    `raw` (every row as imported, with its cluster and matches) and `possible` (pairs kept apart as
+    possible duplicates, by incident_id). Read only, shared by every session."""
+    found = matching.match(store.load(path), decisions=store.decision_records(path))
+    fused, members = matching.fuse(found)
+    ids = found.frame["incident_id"].astype(str).to_numpy(object)
+    possible = pd.DataFrame({"left": ids[found.possible["left"].to_numpy("int64")],
+                             "right": ids[found.possible["right"].to_numpy("int64")],
+                             "score": found.possible["score"].to_numpy("float64")})
+    return {"fused": fused, "members": members, "raw": matching.annotate(found), "possible": possible}
+
+
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
-def load_view_data(path: str, version: str, bounds_key: str, _boundaries=None) -> pd.DataFrame:
-    """Incidents with admin areas from the boundaries in use and who controlled each place then.
+def load_view_data(path: str, version: str, decided: str, raw: bool, bounds_key: str, _boundaries=None) -> pd.DataFrame:
+    """Incidents (one row per event, or every source row with `raw`) with admin areas from the boundaries
+    in use and who controlled each place then; fused first, so an event is joined at its best place.
 
     A resource, not cache_data: the frame is only read, so every rerun shares one copy (cache_data
     would copy it on each rerun, which at a million rows costs seconds and gigabytes)."""
-    frame = boundaries.assign_admin(store.load(path), boundaries=_boundaries)
+    frame = boundaries.assign_admin(load_matched(path, version, decided)["raw" if raw else "fused"],
+                                    boundaries=_boundaries)
     return frame.join(control.controller_of(frame, boundaries=_boundaries))
 
 
 @st.cache_resource(show_spinner="Indexing the text for search…", max_entries=1)
-def search_index(path: str, version: str, bounds_key: str, _boundaries=None) -> pd.Series:
+def search_index(path: str, version: str, decided: str, raw: bool, bounds_key: str, _boundaries=None) -> pd.Series:
     """The folded search text of every incident, built the first time someone searches."""
-    return query.search_text(load_view_data(path, version, bounds_key, _boundaries))
+    return query.search_text(load_view_data(path, version, decided, raw, bounds_key, _boundaries))
 
 
 @st.cache_data(show_spinner=False)
@@ -96,12 +114,19 @@ def _stamp(path: str) -> tuple:
 try:
     STORE = open_store(str(store.DEFAULT_PATH))
     FACTS = store_facts(STORE, _stamp(STORE))
+    DECIDED = store.decisions_version(STORE)  # the review decisions: a new one re-fuses the data
 except AtlasError as exc:
     st.error("The incident store cannot be opened: " + plain(exc))
     st.stop()
 BOUNDARIES = st.session_state.get("boundaries")   # this session's official boundaries; None: the built-in set
 BOUNDS = boundaries.fingerprint(BOUNDARIES)
-DATA = load_view_data(STORE, FACTS["data_version"], BOUNDS, BOUNDARIES)
+# One row per event (the sources' reports of it fused) unless the user asks for every source row; in
+# the link as raw=true. Drawn first in the sidebar: the data below depends on it.
+RAW = st.sidebar.toggle("Show raw rows (every source row)", value=False, key="raw", bind="query-params",
+                        help="Off: each event once, however many data sets report it (tolls the range over "
+                             "its sources, never their sum). On: every row as imported, marked with its matches.")
+MATCHED = load_matched(STORE, FACTS["data_version"], DECIDED)
+DATA = load_view_data(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, BOUNDARIES)
 LAYERS = st.session_state.get("control_layers")   # this session's control areas, if it loaded any
 if LAYERS is None:
     LAYERS = control.default_layers(boundaries=BOUNDARIES)
@@ -179,8 +204,9 @@ with st.sidebar:
                                  key="mink", bind="query-params")
     text = st.text_input("Search (English or Arabic)", key="q", placeholder="Rashad, الرشاد, Federal Police…",
                          bind="query-params")
-    datasets = st.multiselect("Data set", _options("source_dataset"), key="ds", bind="query-params",
-                              help="curated = the atlas's own sourced set; other names are your imports")
+    datasets = st.multiselect("Data set", exports.datasets_of(DATA), key="ds", bind="query-params",
+                              help="curated = the atlas's own sourced set; other names are your imports; an "
+                                   "event reported by several data sets is shown for each of them")
     st.header("Map layers")
     show_control = st.toggle("Areas of control on the date", value=True, key="ctl", bind="query-params")
     heat = st.toggle("Heat map instead of points", value=False, key="heat", bind="query-params")
@@ -282,7 +308,7 @@ V = view.View(mode=mode, window=(start, end) if mode == "window" else st.session
               event_types=tuple(types), sub_event_types=tuple(sub_types), actors=tuple(actors),
               districts=tuple(districts), sub_districts=tuple(sub_districts), controllers=tuple(controllers),
               min_killed=int(min_killed or 0), text=text or "", datasets=tuple(datasets), show_control=show_control,
-              heat=heat, selected=st.session_state.get("selected"))
+              heat=heat, raw=RAW, selected=st.session_state.get("selected"))
 ON = end  # the date whose areas of control are drawn
 label = V.label()
 
@@ -290,7 +316,7 @@ label = V.label()
 # ----------------------------------------------------------------------------------------------
 # Selection
 # ----------------------------------------------------------------------------------------------
-SEARCH = search_index(STORE, FACTS["data_version"], BOUNDS, BOUNDARIES) if text else None
+SEARCH = search_index(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, BOUNDARIES) if text else None
 VIEW = view.select(DATA, V, search=SEARCH)          # the map, counts, table and every export
 TIMELINE = view.timeline(DATA, V, search=SEARCH)    # the chart: the same filters at every date
 AREAS = control.control_at(ON, layers=LAYERS) if show_control else LAYERS.iloc[0:0]
@@ -317,7 +343,7 @@ base = mapview.build_map(boundaries=boundaries.resolve(BOUNDARIES), places=label
                          center=(v0["lat"], v0["lon"]), zoom=v0["z"])
 # The credits ACLED, GTD and UCDP ask for, with the access date and this view's filters in words.
 ACCESSED = access_dates(STORE, FACTS["data_version"])
-CREDITS = exports.credits(VIEW["source_dataset"], accessed=ACCESSED,
+CREDITS = exports.credits(exports.datasets_of(VIEW), accessed=ACCESSED,
                           filters=labels.filters_text(V.filters(), start=V.start, end=V.end))
 left, right = st.columns([3, 1.25])
 with left:
@@ -402,12 +428,12 @@ def current_view() -> snapshot.View:
 
 
 # What an export was made of: a prepared file is offered only while the view is still the same.
-VIEW_KEY = json.dumps([view.to_query(view.with_changes(V, selected=None)), FACTS["data_version"], BOUNDS,
-                       len(LAYERS)], default=str)
+VIEW_KEY = json.dumps([view.to_query(view.with_changes(V, selected=None)), FACTS["data_version"], DECIDED, RAW,
+                       BOUNDS, len(LAYERS)], default=str)
 STEM = f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}"
 
 
-with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)"):
+with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing, playback)"):
     # Rows whose licence forbids passing them on (ACLED, GTD): said before any file of rows is made,
     # and nothing is made until the user chose what to do with them.
     HELD = exports.restricted_note(VIEW)
@@ -478,9 +504,9 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
                                 help="Default: the control-change dates in the window")
     if snapshot.browser_available() and st.button("Render briefing PDF", key="prep_pdf"):
         bar = st.progress(0.0, text="Rendering pages…")
-        view = current_view()
+        briefed = current_view()  # not `view`: that is the events.view module
         exported("pdf", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.briefing_pdf(
-            DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=view.filters,
+            DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=briefed.filters,
             controllers=controllers, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
             accessed=ACCESSED, trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
             progress=lambda i, n: bar.progress(i / n, text=f"Page {i} of {n} rendered")), extra=[brief_dates])
@@ -488,7 +514,10 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing)")
     if ready := prepared("pdf", view_key=VIEW_KEY, extra=[brief_dates]):
         st.download_button("Download briefing PDF", ready[0], file_name=f"briefing_{ready[1]}.pdf",
                            mime="application/pdf", key="dl_pdf")
-    for name in ("data", "control", "png", "html", "pdf"):
+    playback_panel(DATA, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
+                   layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
+                   view_key=VIEW_KEY, stem=STEM)
+    for name in ("data", "control", "png", "html", "pdf", "animation"):
         if st.session_state.get(f"export_{name}_error"):
             st.error(st.session_state[f"export_{name}_error"])
 
@@ -497,6 +526,8 @@ with DETAILS:
     st.subheader("Details")
     if V.selected:
         st.query_params["sel"] = V.selected
-        details(DATA, V.selected)
+        shown = details(DATA, V.selected, members=MATCHED["members"])
+        if shown is not None:
+            review(shown, members=MATCHED["members"], possible=MATCHED["possible"], store_path=STORE)
     else:
         st.caption("Click an incident on the map or a row in the table to see its details and sources.")

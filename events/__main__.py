@@ -1,4 +1,8 @@
-"""Command line: `python -m events import|list|info` (see `python -m events --help`).
+"""Command line: `python -m events import|list|info|match` (see `python -m events --help`).
+
+`list` shows the fused view by default (one row per event however many sources report it, matched by
+events.matching with the store's review decisions); `--raw` lists the rows as imported. `match decide`
+stores a review decision (confirm, split, merge) on two incident_ids; `match list` shows the matches.
 
 events never imports geo: `python -m events import` stores rows that carry coordinates; the geo
 command line's `python -m geo import` runs the same import with its gazetteer as the geocoder
@@ -16,13 +20,16 @@ from typing import Callable
 
 import pandas as pd
 
-from events import exports, model, query, store, view
+from events import exports, matching, model, query, store, view
 from events.errors import AtlasError, UsageError
 
 EPILOG = """examples:
   python -m events import acled_iraq.csv --store atlas.gpkg --rejects rejects.csv
   python -m geo import my_table.csv --store atlas.gpkg     (a table naming places without coordinates)
   python -m events list --from 2014-06-01 --to 2017-10-31 --place Hawija --format csv
+  python -m events list --store atlas.gpkg --raw     (every source row, as imported)
+  python -m events match list --store atlas.gpkg
+  python -m events match decide cur-2013-001 ucdp:51556 split --store atlas.gpkg --by "A. Analyst"
   python -m events info --store atlas.gpkg --json
 """
 
@@ -42,9 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     add_import_options(imp)
 
     lst = sub.add_parser("list", help="print the incidents matching filters",
-                         description="Print incidents in the canonical columns. Without --store: the curated "
-                                     "default data set.")
+                         description="Print incidents in the canonical columns, one row per event: rows of "
+                                     "several sources reporting the same event are fused (tolls the range over "
+                                     "the sources, every citation; see docs/matching.md). Without --store: the "
+                                     "curated default data set.")
     lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    add_raw_option(lst)
     add_filters(lst)
     lst.add_argument("--format", default="csv", choices=[*exports.FORMATS, "json"],
                      help="output format (an export format; json: the canonical records; kml: Google Earth "
@@ -57,7 +67,34 @@ def _parser() -> argparse.ArgumentParser:
                                      "(without --store: the curated data set).")
     inf.add_argument("--store", help="GeoPackage store")
     inf.add_argument("--json", action="store_true", help="print JSON")
+
+    mat = sub.add_parser("match", help="review the matches between sources: list them, decide on a pair",
+                         description="The matcher joins rows of different sources that report the same event; "
+                                     "a reviewer's decision on two incident_ids (confirm, split, merge) is stored "
+                                     "in the store and applied on every later view, re-imports included.")
+    msub = mat.add_subparsers(dest="match_command", required=True)
+    dec = msub.add_parser("decide", help="store a decision on two incidents",
+                          description="confirm: the matcher's match (or possible match) is right; split: never one "
+                                      "event; merge: one event although the matcher did not join them. The last "
+                                      "decision on a pair wins.")
+    dec.add_argument("left", metavar="LEFT", help="an incident_id (e.g. cur-2013-001)")
+    dec.add_argument("right", metavar="RIGHT", help="another incident_id (e.g. ucdp:51556)")
+    dec.add_argument("decision", choices=list(matching.DECISIONS))
+    dec.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    dec.add_argument("--by", default="", metavar="NAME", help="who decides (free text, kept with the decision)")
+    dec.add_argument("--json", action="store_true", help="print JSON")
+    mls = msub.add_parser("list", help="the fused events, possible duplicates and decisions of a store",
+                          description="Every event reported by several sources (its members), every pair kept "
+                                      "apart as a possible duplicate, and the stored decisions (who, when).")
+    mls.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    mls.add_argument("--json", action="store_true", help="print JSON")
     return p
+
+
+def add_raw_option(p: argparse.ArgumentParser) -> None:
+    """--raw: the rows as imported (every source's row) instead of the fused view."""
+    p.add_argument("--raw", action="store_true",
+                   help="every source row as imported, not fused (each marked with its cluster and matches)")
 
 
 def add_import_options(p: argparse.ArgumentParser) -> None:
@@ -192,12 +229,20 @@ def filters_from(args: argparse.Namespace) -> dict:
     return out
 
 
-def load_incidents(store_path: str | None):
-    """The store's incidents, or the curated data set when no store is named."""
+def load_incidents(store_path: str | None, *, raw: bool = False):
+    """The store's incidents (or the curated data set when no store is named) as one row per event: the
+    fused view of events.matching with the store's review decisions; `raw`: every source row as imported,
+    with its `cluster_id` and `match`."""
+    found = match_incidents(store_path)
+    return matching.annotate(found) if raw else matching.fuse(found)[0]
+
+
+def match_incidents(store_path: str | None) -> matching.Matching:
+    """The matcher's result over the store's rows (or the curated set's) with the store's decisions."""
     if store_path:
-        return store.load(store_path)
+        return matching.match(store.load(store_path), decisions=store.decision_records(store_path))
     from events.curated import load_curated
-    return load_curated()
+    return matching.match(load_curated())
 
 
 def _say(message: str) -> None:
@@ -259,7 +304,7 @@ def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None,
 
 def _cmd_list(args) -> int:
     shown = view_from(args)
-    frame = load_incidents(args.store)
+    frame = load_incidents(args.store, raw=args.raw or bool(shown and shown.raw))  # --raw, or a link's raw=true
     if shown is None:
         selected = query.select(frame, **filters_from(args))
     elif shown.needs_geo():
@@ -288,13 +333,52 @@ def _cmd_info(args) -> int:
     return 0
 
 
+def _cmd_match(args) -> int:
+    if args.match_command == "decide":
+        got = store.add_decision(args.store, args.left, args.right, args.decision, by=args.by)
+        if args.json:
+            print(json.dumps(got, ensure_ascii=False))
+        else:
+            print(f"stored: {got['left']} and {got['right']}: {got['decision']}"
+                  f"{' by ' + got['by'] if got['by'] else ''} ({got['at']}); it applies from the next view")
+        return 0
+    found = match_incidents(args.store)
+    _, members = matching.fuse(found)
+    ids = found.frame["incident_id"].astype(str).to_numpy(object)
+    possible = [{"left": ids[int(r.left)], "right": ids[int(r.right)], "score": round(float(r.score), 2)}
+                for r in found.possible.itertuples(index=False)]
+    clusters = [{"cluster_id": cid, "members": [{"incident_id": m.incident_id, "dataset": m.source_dataset,
+                                                  "role": m.role, "decision": m.decision if isinstance(m.decision, str)
+                                                  else None} for m in part.itertuples(index=False)]}
+                for cid, part in members.groupby("cluster_id", sort=True)]
+    decided = store.decisions(args.store).to_dict("records")
+    unapplied = [{"left": d.left, "right": d.right, "decision": d.decision, "why": why} for d, why in found.unapplied]
+    if args.json:
+        print(json.dumps({"clusters": clusters, "possible": possible, "decisions": decided,
+                          "unapplied": unapplied}, ensure_ascii=False))
+        return 0
+    print(f"{len(clusters)} events reported by several sources; {len(possible)} possible duplicates kept apart; "
+          f"{len(decided)} decisions")
+    for c in clusters:
+        print(f"same event\t{c['cluster_id']}\t" + ", ".join(
+            f"{m['incident_id']} ({m['dataset']})" for m in c["members"] if m["incident_id"] != c["cluster_id"]))
+    for p in possible:
+        print(f"possible\t{p['left']}\t{p['right']}\tscore {p['score']:.2f}")
+    for d in decided:
+        print(f"decision\t{d['left']}\t{d['right']}\t{d['decision']}\t{d['by'] or '-'}\t{d['at']}")
+    for u in unapplied:
+        print(f"not applied\t{u['left']}\t{u['right']}\t{u['decision']}\t{u['why']}")
+    return 0
+
+
 def main(argv: list[str] | None = None, *, geocoder: Callable | None = None) -> int:
     """Run one command; any failure is one line on stderr and exit status 2, never a traceback.
 
     `geocoder` is for `import` (see run_import): the caller's, since events never imports geo.
     """
     args = _parser().parse_args(argv)
-    commands = {"import": partial(run_import, geocoder=geocoder), "list": _cmd_list, "info": _cmd_info}
+    commands = {"import": partial(run_import, geocoder=geocoder), "list": _cmd_list, "info": _cmd_info,
+                "match": _cmd_match}
     try:
         return commands[args.command](args)
     except AtlasError as exc:

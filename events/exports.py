@@ -141,10 +141,32 @@ class RestrictedRows(ExportError):
     """A raw-row export of rows whose licence forbids passing them on, with no choice made about them."""
 
 
+def member_datasets(frame: pd.DataFrame) -> pd.Series:
+    """Each row's data sets as a tuple: every member's for a fused row (its `datasets`, ';'-joined, from
+    events.matching.fuse), else its own `source_dataset`. A fused row is made of all its members' data."""
+    own = frame["source_dataset"].astype(object)
+    if "datasets" in frame.columns:
+        joined = frame["datasets"].astype(object)
+        own = joined.where(joined.notna() & (joined.astype(str) != ""), own)
+    return pd.Series([tuple(x for x in str(v).split(";") if x) if isinstance(v, str) else () for v in own],
+                     index=frame.index, dtype=object)
+
+
+def datasets_of(frame: pd.DataFrame) -> list[str]:
+    """Every data set whose rows `frame` holds, fused members included (for `credits`)."""
+    return sorted({d for ds in member_datasets(frame) for d in ds}) if len(frame) else []
+
+
 def restricted_rows(frame: pd.DataFrame) -> pd.Series:
-    """True for each row whose data set's licence forbids passing its raw rows on (ACLED, GTD)."""
+    """True for each row whose data set's licence forbids passing its raw rows on (ACLED, GTD); a fused
+    row holding such a member is restricted even when its primary source is not (its tolls, dates and
+    citations come from all of them)."""
     keys = [k for k, licence in LICENCES.items() if not licence.raw_rows]
-    return frame["source_dataset"].isin(keys)
+    if "datasets" not in frame.columns:
+        return frame["source_dataset"].isin(keys)
+    joined = frame["datasets"].astype(object).where(frame["datasets"].notna(), frame["source_dataset"])
+    pattern = "(?:^|;)(?:" + "|".join(map(re.escape, keys)) + ")(?:;|$)"
+    return joined.astype(str).str.contains(pattern, regex=True).fillna(False).astype(bool)
 
 
 def without_restricted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -154,10 +176,11 @@ def without_restricted(frame: pd.DataFrame) -> pd.DataFrame:
 
 def restricted_note(frame: pd.DataFrame) -> str:
     """What a user must know before a raw-row file of `frame` is made ('' when nothing is restricted)."""
-    counts = frame.loc[restricted_rows(frame), "source_dataset"].value_counts()
+    held_rows = restricted_rows(frame).to_numpy(bool)
+    counts = pd.Series([d for ds in member_datasets(frame[held_rows]) for d in set(ds)], dtype=object).value_counts()
     if counts.empty:
         return ""
-    held = [(LICENCES[k], int(counts[k])) for k in LICENCES if k in counts.index]
+    held = [(LICENCES[k], int(counts[k])) for k in LICENCES if not LICENCES[k].raw_rows and k in counts.index]
     rows = " and ".join(f"{n:,} {licence.name} row{'s' if n != 1 else ''}" for licence, n in held)
     terms = " and ".join(licence.terms for licence, _ in held)
     return f"This selection holds {rows}: under {terms}, those raw rows may not be passed on to others."
@@ -180,9 +203,10 @@ def access_dates(log: pd.DataFrame) -> dict[str, str]:
 
 def credits(datasets, *, accessed: dict | None = None, filters: str = "") -> list[str]:
     """The attribution lines owed for the data sets present (`datasets`: the shown rows'
-    source_dataset), in LICENCES order; `accessed` from `access_dates`, `filters` from
+    source_dataset, or `datasets_of` a frame; a fused row's ';'-joined `datasets` names each), in LICENCES
+    order; `accessed` from `access_dates`, `filters` from
     `events.labels.filters_text`. Plain text: escape it for HTML, JSON-encode it for JavaScript."""
-    present = set(pd.unique(pd.Series(datasets, dtype=object).dropna()))
+    present = {d for v in pd.unique(pd.Series(datasets, dtype=object).dropna()) for d in str(v).split(";")}
     accessed = accessed or {}
     return [licence.attribution.format(accessed=accessed.get(key) or NOT_RECORDED, filters=filters or "not recorded")
             for key, licence in LICENCES.items() if key in present]
@@ -231,7 +255,7 @@ def to_geojson(frame: pd.DataFrame) -> bytes:
         features.append({"type": "Feature", "id": props["incident_id"], "properties": props,
                          "geometry": {"type": "Point", "coordinates": [props["lon"], props["lat"]]}})
     collection: dict = {"type": "FeatureCollection"}
-    notes = credits(frame["source_dataset"])
+    notes = credits(datasets_of(frame))
     if notes:
         collection["attribution"] = notes
     collection["features"] = features
@@ -291,7 +315,7 @@ def to_gpkg(frame: pd.DataFrame, *, layer: str = "incidents") -> bytes:
                            crs=model.CRS)
     for col in model.DATE_COLUMNS:  # Arrow date32 makes GDAL create DATE rather than DATETIME fields
         out[col] = out[col].astype("date32[pyarrow]")
-    description = " ".join(credits(frame["source_dataset"]))
+    description = " ".join(credits(datasets_of(frame)))
     with tempfile.TemporaryDirectory(prefix="atlas-export-") as tmp:
         path = Path(tmp) / "incidents.gpkg"
         pyogrio.write_dataframe(out, path, layer=layer, driver="GPKG", use_arrow=True,
@@ -314,12 +338,14 @@ def to_counts(frame: pd.DataFrame) -> bytes:
         "district": district.astype(str), "month": frame["date_start"].dt.strftime("%Y-%m"),
         **{c: frame[c].astype("float64").fillna(0) for c in ("killed_low", "killed_high", "wounded_low",
                                                              "wounded_high")},
-        "toll_unknown": frame["killed_high"].isna().astype(int), "dataset": frame["source_dataset"].astype(str)})
+        "toll_unknown": frame["killed_high"].isna().astype(int),
+        "dataset": member_datasets(frame).map(";".join).to_numpy(object)})
     groups = work.groupby(["district", "month"], sort=True)
     out = groups.agg(incidents=("month", "size"), killed_low=("killed_low", "sum"), killed_high=("killed_high", "sum"),
                      wounded_low=("wounded_low", "sum"), wounded_high=("wounded_high", "sum"),
                      toll_unknown=("toll_unknown", "sum"),
-                     datasets=("dataset", lambda v: "; ".join(sorted(set(v))))).reset_index()
+                     datasets=("dataset", lambda v: "; ".join(sorted({d for x in v for d in x.split(";") if d})))
+                     ).reset_index()
     for col in ("killed_low", "killed_high", "wounded_low", "wounded_high"):
         out[col] = out[col].astype("int64")
     out = sheet_safe(out[list(COUNT_COLUMNS)])
@@ -503,7 +529,7 @@ def _document_description(frame: pd.DataFrame) -> str:
     text = (f"{len(frame)} incident(s), {start:%Y-%m-%d} to {end:%Y-%m-%d}, exported from the Kirkuk incident "
             "atlas.<br>Icon colour: event type; size: highest reported number killed; faded ring: approximate "
             "location. Use the time slider to step through the dates.")
-    notes = credits(frame["source_dataset"])
+    notes = credits(datasets_of(frame))
     if notes:
         text += "<br><b>Data sources:</b><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     return text

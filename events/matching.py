@@ -267,7 +267,7 @@ def _reach(prec: np.ndarray) -> np.ndarray:
 
 def _codes(values: pd.Series) -> np.ndarray:
     """Integer codes of a text column, -1 for an empty value."""
-    keys = values.fillna("").astype(str)
+    keys = values.astype(object).where(values.notna(), "").astype(str)  # any dtype, an all-empty column too
     codes, uniques = pd.factorize(keys)
     empty = np.flatnonzero(uniques == "")
     return np.where(np.isin(codes, empty), -1, codes)

@@ -77,6 +77,7 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
     - start/end: the window (inclusive dates); an incident matches when its interval overlaps it.
     - actors / places: case-insensitive substring match on actor1/actor2, or on place, place_ar,
       admin2, admin3 (any of the given values): the CLI's --actor / --place.
+    - datasets: rows of these data sets; a fused row matches when any of its members does.
     - actor_names: exact actor1/actor2 names (the app's Actor list); controllers: exact names in the
       `controller` column (present once the frame is joined with the areas of control).
     - min_killed: at least this many killed by the highest reported figure (killed_high), so an
@@ -90,11 +91,12 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
     if end is not None:
         keep &= (frame["date_start"] <= pd.Timestamp(end)).to_numpy()
     for col, wanted in (("event_type", event_types), ("sub_event_type", sub_event_types),
-                        ("source_dataset", datasets), ("admin2", admin2), ("admin3", admin3),
-                        ("controller", controllers)):
+                        ("admin2", admin2), ("admin3", admin3), ("controller", controllers)):
         wanted = _as_list(wanted)
         if wanted:
             keep &= frame[col].isin(wanted).to_numpy()
+    if wanted := _as_list(datasets):
+        keep &= dataset_mask(frame, wanted)
     if names := _as_list(actor_names):
         keep &= (frame["actor1"].isin(names) | frame["actor2"].isin(names)).to_numpy()
     for cols, wanted in ((("actor1", "actor2"), actors), (("place", "place_ar", "admin2", "admin3"), places)):
@@ -112,6 +114,18 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
         needle = fold(text.strip())
         keep &= haystack.str.contains(needle, regex=False).fillna(False).to_numpy(bool)
     return pd.Series(keep, index=frame.index)
+
+
+def dataset_mask(frame: pd.DataFrame, datasets: Iterable[str]) -> np.ndarray:
+    """True for the rows holding data of any of `datasets`: a fused row (events.matching.fuse, whose
+    `datasets` joins its members' with ';') when any member's data set is wanted, else by source_dataset."""
+    wanted = [str(d) for d in datasets]
+    keep = frame["source_dataset"].isin(wanted).to_numpy(bool)
+    if "datasets" in frame.columns and len(frame):
+        pattern = "(?:^|;)(?:" + "|".join(re.escape(d) for d in wanted) + ")(?:;|$)"
+        keep = keep | frame["datasets"].astype(object).fillna("").astype(str).str.contains(pattern, regex=True) \
+            .fillna(False).to_numpy(bool)
+    return keep
 
 
 def select(frame: pd.DataFrame, **filters) -> pd.DataFrame:

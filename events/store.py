@@ -251,6 +251,27 @@ def _reading(path: str | Path) -> Iterator[sqlite3.Connection]:
         con.close()
 
 
+@contextmanager
+def _writing(path: Path, *, lock_timeout: float, unstored: str) -> Iterator[sqlite3.Connection]:
+    """One write transaction on the store, begun under its write lock: committed when the block ends,
+    rolled back on any error; a database error becomes one StoreError line ending "; {unstored}"."""
+    con = _connect(path)
+    try:
+        _begin(con, path, lock_timeout=lock_timeout, notify=None)
+        yield con
+        con.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise _error(path, f"cannot write to the store ({exc}); {unstored}") from None
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
 def _statements(script: str) -> Iterator[str]:
     buf = ""
     for line in script.splitlines(keepends=True):
@@ -791,9 +812,7 @@ def add_gazetteer(path: str | Path, entries: pd.DataFrame, *, file: str, sha256:
     _check_writable(path)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     frame = entries.reindex(columns=list(GAZETTEER_COLUMNS))
-    con = _connect(path)
-    try:
-        _begin(con, path, lock_timeout=lock_timeout, notify=None)
+    with _writing(path, lock_timeout=lock_timeout, unstored="the gazetteer was not stored") as con:
         _gazetteer_tables(con)
         old = [r[0] for r in con.execute("SELECT fid FROM gazetteers WHERE file=?", (file,))]
         for fid in old:
@@ -806,17 +825,6 @@ def add_gazetteer(path: str | Path, entries: pd.DataFrame, *, file: str, sha256:
                 for r in frame.itertuples(index=False))
         con.executemany(f"INSERT INTO gazetteer_entries (gazetteer_id, {', '.join(GAZETTEER_COLUMNS)}) "
                         f"VALUES ({', '.join('?' * (len(GAZETTEER_COLUMNS) + 1))})", rows)
-        con.execute("COMMIT")
-    except sqlite3.Error as exc:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise _error(path, f"cannot write to the store ({exc}); the gazetteer was not stored") from None
-    except BaseException:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
     return {"id": gid, "file": file, "format": format, "licence": licence, "entries": len(frame),
             "skipped": int(skipped), "imported_at": now, "replaced": len(old)}
 
@@ -836,28 +844,18 @@ def remove_gazetteer(path: str | Path, gazetteer: int | str, *, lock_timeout: fl
     StoreError when the store holds no such gazetteer."""
     path = create(path)
     _check_writable(path)
-    con = _connect(path)
-    try:
-        _begin(con, path, lock_timeout=lock_timeout, notify=None)
+    with _writing(path, lock_timeout=lock_timeout, unstored="nothing was removed") as con:
         _gazetteer_tables(con)
         key = str(gazetteer).strip()
         fids = [r[0] for r in con.execute("SELECT fid FROM gazetteers WHERE file=? OR CAST(fid AS TEXT)=?",
                                           (key, key))]
         if not fids:
-            con.execute("ROLLBACK")
             raise _error(path, f"no gazetteer {key[:80]!r} in the store (see `python -m geo gazetteer list`)")
         removed = 0
         for fid in fids:
             removed += con.execute("DELETE FROM gazetteer_entries WHERE gazetteer_id=?", (fid,)).rowcount
             con.execute("DELETE FROM gazetteers WHERE fid=?", (fid,))
-        con.execute("COMMIT")
-        return removed
-    except sqlite3.Error as exc:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise _error(path, f"cannot write to the store ({exc})") from None
-    finally:
-        con.close()
+    return removed
 
 
 def gazetteer_entries(path: str | Path) -> pd.DataFrame:
@@ -886,3 +884,67 @@ def gazetteer_version(path: str | Path) -> str:
     for row in gazetteers(path)[["id", "sha256", "entries"]].itertuples(index=False):
         digest.update(json.dumps(list(map(str, row))).encode())
     return digest.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- review decisions on matched incidents
+
+_DECISIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS match_decisions (fid INTEGER PRIMARY KEY AUTOINCREMENT, left_id TEXT NOT NULL,
+  right_id TEXT NOT NULL, decision TEXT NOT NULL, decided_by TEXT NOT NULL, decided_at DATETIME NOT NULL);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('match_decisions', 'attributes', 'match_decisions',
+   'Review decisions on matched incidents (confirm, split, merge) by two incident_ids, who and when', NULL);
+"""
+DECISION_COLUMNS = ("left", "right", "decision", "by", "at")
+MAX_REVIEWER = 100  # characters of a reviewer's name kept
+
+
+def add_decision(path: str | Path, left: str, right: str, decision: str, *, by: str = "",
+                 lock_timeout: float = LOCK_TIMEOUT) -> dict:
+    """Store a review decision (`events.matching.DECISIONS`: confirm, split, merge) on two incidents of the
+    store, by incident_id, with who made it (free text) and when. Decisions are never rewritten: the last
+    on a pair wins when the matcher applies them, and they survive re-importing the same files (imports
+    keep incident_ids and never touch this table). StoreError names an id the store does not hold."""
+    from events import matching
+
+    try:
+        (checked,) = matching.read_decisions([(left, right, decision)])
+    except ValueError as exc:
+        raise StoreError(str(exc).replace("decision 1: ", "")) from None
+    who = " ".join(str(by or "").split())[:MAX_REVIEWER]
+    path = create(path)
+    _check_writable(path)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with _writing(path, lock_timeout=lock_timeout, unstored="the decision was not stored") as con:
+        for key in (checked.left, checked.right):
+            if con.execute("SELECT 1 FROM incidents WHERE incident_id=? LIMIT 1", (key,)).fetchone() is None:
+                raise _error(path, f"no incident {key[:80]!r} in the store; nothing was decided")
+        for statement in _statements(_DECISIONS_SCHEMA):
+            con.execute(statement)
+        con.execute("INSERT INTO match_decisions (left_id, right_id, decision, decided_by, decided_at) "
+                    "VALUES (?, ?, ?, ?, ?)", (checked.left, checked.right, checked.decision, who, now))
+    return {"left": checked.left, "right": checked.right, "decision": checked.decision, "by": who, "at": now}
+
+
+def decisions(path: str | Path) -> pd.DataFrame:
+    """The review decisions in the store, oldest first (DECISION_COLUMNS; none in a store without any).
+    The frame is what `events.matching.match(..., decisions=...)` takes as records."""
+    with _reading(create(path)) as con:
+        if not _has_table(con, "match_decisions"):
+            return pd.DataFrame(columns=list(DECISION_COLUMNS))
+        return pd.read_sql_query('SELECT left_id AS "left", right_id AS "right", decision, decided_by AS "by", '
+                                 'decided_at AS "at" FROM match_decisions ORDER BY fid', con)
+
+
+def decision_records(path: str | Path) -> list[dict]:
+    """The decisions as `events.matching.match(..., decisions=...)` takes them: left, right, decision."""
+    return decisions(path)[["left", "right", "decision"]].to_dict("records")
+
+
+def decisions_version(path: str | Path) -> str:
+    """A short name for the review decisions in the store: any new decision changes it."""
+    with _reading(create(path)) as con:
+        if not _has_table(con, "match_decisions"):
+            return "0"
+        n, last = con.execute("SELECT COUNT(*), COALESCE(MAX(fid), 0) FROM match_decisions").fetchone()
+    return f"{n}.{last}"

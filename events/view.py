@@ -48,6 +48,7 @@ class View:
     datasets: tuple[str, ...] = ()
     show_control: bool = True
     heat: bool = False
+    raw: bool = False                       # every source row, not each event once (events.matching)
     lang: str = "en"
     lat: float | None = None
     lon: float | None = None
@@ -162,7 +163,7 @@ def from_query(query_string: str | Mapping[str, object]) -> View:
             note("mink", raw, "expected a whole number from 0 to 100000")
     if (raw := _last(params, "q")) is not None:
         values["text"] = raw[:MAX_TEXT]
-    for name, attr in (("ctl", "show_control"), ("heat", "heat")):
+    for name, attr in (("ctl", "show_control"), ("heat", "heat"), ("raw", "raw")):
         if (raw := _last(params, name)) is not None:
             if raw.lower() in ("true", "false"):
                 values[attr] = raw.lower() == "true"
@@ -208,6 +209,8 @@ def to_query(view: View) -> str:
         pairs.append(("ctl", str(view.show_control).lower()))
     if view.heat != default.heat:
         pairs.append(("heat", str(view.heat).lower()))
+    if view.raw != default.raw:
+        pairs.append(("raw", str(view.raw).lower()))
     if view.lang != default.lang:
         pairs.append(("lang", view.lang))
     if view.lat is not None and view.lon is not None:

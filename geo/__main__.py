@@ -236,7 +236,7 @@ def _cmd_list(args) -> int:
     from events import query, view
     from events.__main__ import filters_from, view_from, write_selection
     shown = view_from(args)
-    frame = _incidents(args.store, raw=args.raw)
+    frame = _incidents(args.store, raw=args.raw or bool(shown and shown.raw))  # --raw, or a link's raw=true
     selected = query.select(frame, **filters_from(args)) if shown is None else view.select(frame, shown)
     return write_selection(selected, fmt=args.format, out=args.out, restricted=args.restricted)
 

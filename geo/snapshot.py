@@ -144,7 +144,7 @@ def credits(shown: pd.DataFrame, view: View, accessed: dict | None) -> list[str]
     """The data credits owed for the rows shown (plain text; see events.exports.credits)."""
     if shown.empty:
         return []
-    return exports.credits(shown["source_dataset"], accessed=accessed, filters=filters_text(view))
+    return exports.credits(exports.datasets_of(shown), accessed=accessed, filters=filters_text(view))
 
 
 def _attribution(shown: pd.DataFrame, data_version: str, *, view: View, accessed: dict | None) -> list[str]:

@@ -399,3 +399,80 @@ def test_a_gazetteer_file_that_cannot_be_read_says_why(app):
     at.button(key="gaz_import").click().run()
     no_errors(at)
     assert any("x.csv: no name column found" in text_of(e.value) for e in at.error), [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 18: one event, many sources: the fused view, the raw switch and review decisions
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture()
+def fused_app(app, tmp_path):
+    """The app on a store holding the curated set and a UCDP file reporting one of its events."""
+    from tests.events.test_cli import write_ged_kirkuk_bombing  # GED's 16 Jan 2013 Kirkuk bombing
+    path = store.open_store(tmp_path / "atlas.gpkg")
+    ged = write_ged_kirkuk_bombing(tmp_path / "GEDEvent_v23_1.csv")
+    assert store.import_file(path, ged).accepted == 1
+    app.query_params.update({"window": ["2013-01-16", "2013-01-16"], "sel": "cur-2013-001"})
+    return app, path, ged
+
+
+def details_html(at) -> str:
+    return "".join(h.proto.body for h in at.get("html"))
+
+
+def test_an_event_two_sources_report_is_counted_once_and_lists_both(fused_app):
+    at, path, _ = fused_app
+    at.run()
+    no_errors(at)
+    assert incidents(at) == 2  # the Kirkuk and the Tuz Khurmatu bombings, each once
+    assert at.metric[1].value == "12 – 33"  # Kirkuk 10-28 and 27: 10-28, never 37-55; Tuz 2-5
+    panel = details_html(at)
+    assert "cur-2013-001" in panel and "ucdp:51556" in panel and "Reported by 2 sources" in panel
+    assert 'href="http://www.aljazeera.com/' in panel  # each source row's citations, linked
+    at.multiselect(key="ds").set_value(["ucdp"]).run()  # a fused event is in each of its data sets
+    assert incidents(at) == 1
+    at.multiselect(key="ds").set_value([]).run()
+    at.toggle(key="raw").set_value(True).run()
+    no_errors(at)
+    assert incidents(at) == 3 and at.metric[1].value == "39 – 60"
+    linked = AppTest.from_file(APP, default_timeout=120)  # the switch is kept in the link
+    linked.query_params.update({"window": ["2013-01-16", "2013-01-16"], "raw": "true"})
+    linked.run()
+    no_errors(linked)
+    assert linked.toggle(key="raw").value and incidents(linked) == 3
+
+
+def test_a_split_decision_makes_two_incidents_and_survives_a_reimport(fused_app):
+    at, path, ged = fused_app
+    at.run()
+    assert incidents(at) == 2
+    at.text_input(key="reviewer").set_value("A. Analyst").run()
+    at.button(key="split|cur-2013-001|ucdp:51556").click().run()
+    no_errors(at)
+    assert incidents(at) == 3
+    decided = store.decisions(path)
+    assert decided[["left", "right", "decision", "by"]].values.tolist() == [
+        ["cur-2013-001", "ucdp:51556", "split", "A. Analyst"]]
+    assert store.import_file(path, ged).updated == 1  # the same file again: same incident_ids
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params.update({"window": ["2013-01-16", "2013-01-16"]})
+    again.run()
+    no_errors(again)
+    assert incidents(again) == 3
+
+
+def test_playback_from_the_app_is_a_gif_of_the_views_window(app):
+    """Issue 15: the export panel renders the view stepped month by month through its 90-day window."""
+    import io
+
+    from PIL import Image
+
+    from tests.browser import require_chromium
+    require_chromium()
+    at = app.run()
+    at.radio(key="mode").set_value("as of").run()
+    at.slider(key="asof").set_value(dt.date(2017, 10, 16)).run()
+    at.radio(key="anim_fmt").set_value("gif").run()
+    at.button(key="prep_anim").click().run()
+    no_errors(at)
+    gif = Image.open(io.BytesIO(at.session_state["export_animation"][1]))
+    assert gif.format == "GIF" and gif.size == (1280, 720) and gif.n_frames == 3   # 19 Jul, 19 Aug, 19 Sep

@@ -6,8 +6,10 @@ import html
 import pandas as pd
 import streamlit as st
 
-from events import model
+from events import model, store
+from events.errors import AtlasError
 from geo import mapview
+from ui.messages import plain
 
 
 TABLE_MAX = 2_000  # the table lists the most recent incidents; exports carry the whole selection
@@ -20,6 +22,9 @@ def incident_table(frame: pd.DataFrame) -> pd.DataFrame:
                                 zip(listed["date_start"], listed["date_end"], listed["date_precision"])],
                           killed=[mapview.killed_text(a, b, c) for a, b, c in
                                   zip(listed["killed_low"], listed["killed_best"], listed["killed_high"])])
+    if "datasets" in listed.columns:  # a fused event names every data set that reports it
+        table["source_dataset"] = listed["datasets"].astype(object).where(listed["datasets"].notna(),
+                                                                          listed["source_dataset"]).to_numpy(object)
     return table[["incident_id", "date", "place", "place_ar", "admin2", "event_type", "sub_event_type", "actor1",
                   "actor2", "killed", "wounded", "controller", "source_dataset"]].reset_index(drop=True)
 
@@ -52,21 +57,64 @@ def _cell(value) -> str:
     return "<br>".join(f'<span dir="auto">{html.escape(line)}</span>' for line in text.split("\n"))
 
 
-def details(frame: pd.DataFrame, incident_id: str) -> None:
-    """The details panel of one incident of `frame`: every field, notes and linked sources."""
-    row = frame[frame["incident_id"] == incident_id]
-    if row.empty:
-        st.info("The selected incident is not in the data any more.")
-        return
-    r = row.iloc[0]
-    sources = []
-    for c in model.parse_sources(r["sources"]):
+def _citations(sources) -> list[str]:
+    """The citations of a `sources` cell as escaped list items, linked when their URL is http(s)."""
+    items = []
+    for c in model.parse_sources(sources):
         title = html.escape(c.get("title") or c.get("publisher") or c.get("url") or "source")
         extra = html.escape(" · ".join(x for x in (c.get("publisher"), c.get("date")) if x and x != c.get("title")))
         url = c.get("url") or ""
         link = (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">{title}</a>'
                 if url.startswith(("http://", "https://")) else title)
-        sources.append(f"<li>{link}{' — ' + extra if extra else ''}</li>")
+        items.append(f"<li>{link}{' — ' + extra if extra else ''}</li>")
+    return items
+
+
+def cluster_members(members: pd.DataFrame | None, cluster_id) -> pd.DataFrame:
+    """The source rows of one fused event (events.matching.fuse's members table), primary first."""
+    if members is None or members.empty or not isinstance(cluster_id, str):
+        return pd.DataFrame(columns=[] if members is None else members.columns)
+    return members[members["cluster_id"] == cluster_id]
+
+
+def _member_rows(part: pd.DataFrame) -> str:
+    """Every source row of a fused event: id, data set, date, place, tolls and its citations, escaped."""
+    rows = []
+    for m in part.itertuples(index=False):
+        cites = "".join(_citations(m.sources))
+        score = f" · match {m.score:.2f}" if isinstance(m.score, float) and not pd.isna(m.score) else ""
+        decided = f" · reviewed: {m.decision}" if isinstance(m.decision, str) else ""
+        rows.append(f"<li><b>{_cell(m.incident_id)}</b> ({_cell(m.source_dataset)}, {_cell(m.role)}{score}"
+                    f"{html.escape(decided)}): {_cell(mapview.date_label(m.date_start, m.date_end, 'day'))} · "
+                    f"{_cell(m.place)} · killed {_cell(mapview.killed_text(m.killed_low, m.killed_best, m.killed_high))}"
+                    f"{'<ul>' + cites + '</ul>' if cites else ''}</li>")
+    return "".join(rows)
+
+
+def shown_id(frame: pd.DataFrame, incident_id, members: pd.DataFrame | None) -> str | None:
+    """The row of `frame` that shows `incident_id`: itself, or the fused event it is a member of (a link
+    naming a source row still opens its event)."""
+    if not isinstance(incident_id, str):
+        return None
+    if (frame["incident_id"] == incident_id).any():
+        return incident_id
+    if members is not None and not members.empty:
+        hit = members.loc[members["incident_id"] == incident_id, "cluster_id"]
+        if len(hit) and (frame["incident_id"] == hit.iloc[0]).any():
+            return str(hit.iloc[0])
+    return None
+
+
+def details(frame: pd.DataFrame, incident_id: str, *, members: pd.DataFrame | None = None) -> pd.Series | None:
+    """The details panel of one incident of `frame`: every field, notes and linked sources; for an event
+    several sources report (`members`: events.matching.fuse's table), every source row with its citations.
+    Returns the row shown (None when it is not in the data)."""
+    row = frame[frame["incident_id"] == shown_id(frame, incident_id, members)]
+    if row.empty:
+        st.info("The selected incident is not in the data any more.")
+        return None
+    r = row.iloc[0]
+    sources = _citations(r["sources"])
     lines = [
         ("Date", f"{mapview.date_label(r.date_start, r.date_end, r.date_precision)} (known to the {r.date_precision})"),
         ("Place", None), ("Location precision", mapview.PRECISION_LABELS.get(int(r.geo_precision), "")),
@@ -84,8 +132,54 @@ def details(frame: pd.DataFrame, incident_id: str) -> None:
             body.append(f"<tr><th>Place</th><td>{_cell(r.place)}<br>{_cell(r.place_ar)}</td></tr>")
         else:
             body.append(f"<tr><th>{html.escape(key)}</th><td>{_cell(value)}</td></tr>")
+    matched = r.get("match") if isinstance(r.get("match"), str) else ""
+    if matched:
+        body.append(f"<tr><th>Matches</th><td>{_cell(matched)}</td></tr>")
     notes = _cell(r.notes)
+    part = cluster_members(members, r.get("cluster_id"))
+    reported = (f"<p><b>Reported by {len(part)} sources</b></p><ul id=\"details-members\">{_member_rows(part)}</ul>"
+                if len(part) > 1 else "")
     # st.html: HTML made of escaped pieces, never read as Markdown (a blank line in a note cannot
     # turn the rest into a Markdown image that the browser would fetch).
-    st.html(f'<div id="details-panel"><table>{"".join(body)}</table>'
+    st.html(f'<div id="details-panel"><table>{"".join(body)}</table>{reported}'
             f"<p><b>Notes</b><br>{notes}</p><p><b>Sources</b></p><ul>{''.join(sources)}</ul></div>")
+    return r
+
+
+def review(row: pd.Series, *, members: pd.DataFrame | None, possible: pd.DataFrame, store_path) -> None:
+    """Review buttons under an event's details: "Not the same event (split)" for each source row fused into
+    it, and "Same event (merge)" / split for each possible duplicate. A decision is stored in the store
+    (who: the name typed here) and applies from the next run, re-imports included."""
+    cid = row.get("cluster_id") if isinstance(row.get("cluster_id"), str) else row["incident_id"]
+    part = cluster_members(members, cid)
+    group = set(part["incident_id"]) | {row["incident_id"]}
+    fused = [m for m in part["incident_id"] if m != cid]
+    near = possible[possible["left"].isin(group) | possible["right"].isin(group)] if len(possible) else possible
+    if said := st.session_state.pop("review_said", None):
+        st.caption(plain(said))
+    if error := st.session_state.pop("review_error", None):
+        st.error(error)
+    if not fused and near.empty:
+        return
+    st.markdown("**Review this match**")
+    st.text_input("Your name (kept with the decision)", key="reviewer", max_chars=store.MAX_REVIEWER)
+    for m in fused:
+        st.button(f"Not the same event (split): {plain(m)}", key=f"split|{cid}|{m}", on_click=_decide,
+                  args=(store_path, cid, m, "split"))
+    for x, y, score in near[["left", "right", "score"]].itertuples(index=False):
+        mine, other = (x, y) if x in group else (y, x)
+        st.caption(plain(f"Possible duplicate: {other} (score {score:.2f})"))
+        cols = st.columns(2)
+        cols[0].button(f"Same event (merge): {plain(other)}", key=f"merge|{mine}|{other}", on_click=_decide,
+                       args=(store_path, mine, other, "merge"))
+        cols[1].button(f"Not the same event (split): {plain(other)}", key=f"split|{mine}|{other}", on_click=_decide,
+                       args=(store_path, mine, other, "split"))
+
+
+def _decide(store_path, left: str, right: str, decision: str) -> None:
+    """Store one review decision (a button's callback: it runs before the next run reads the data)."""
+    try:
+        got = store.add_decision(store_path, left, right, decision, by=st.session_state.get("reviewer") or "")
+        st.session_state.review_said = f"Stored: {got['left']} and {got['right']}: {got['decision']}."
+    except AtlasError as exc:
+        st.session_state.review_error = plain(exc)

@@ -160,3 +160,94 @@ def test_main_takes_the_geocoder_from_its_caller(tmp_path, capsys):
     out = capsys.readouterr()
     assert sorted(asked) == ["Hawija", "Qaryat Xyzzy"] and "note:" not in out.err
     assert json.loads(out.out)["accepted"] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 18: `list` fused by default (--raw for the rows as imported), `match decide|list`, and the
+# licence checks seeing every member of a fused row
+# ---------------------------------------------------------------------------------------------
+def write_ged_kirkuk_bombing(path):
+    """A UCDP GED CSV (the 49-column layout) holding the 16 Jan 2013 KDP HQ bombing in Kirkuk as GED has
+    it (id 51556, 27 killed), which the curated set holds as cur-2013-001 (10-28 killed)."""
+    from tests.events.test_importers import write_csv
+    from tests.events.test_ucdp_layouts import GED_HEADER, ged_row
+    row = ged_row(0, id=51556, relid="IRQ-2013-1-524-51556", year=2013,
+                  source_article='"Agence France Presse,2013-01-16,Wave of Iraq attacks kills 42"',
+                  source_office="Agence France Presse", source_date="2013-01-16",
+                  source_headline="Wave of Iraq attacks kills 42", source_original="Provincial health chief",
+                  where_coordinates="Kirkūk town", where_description="Kirkuk", adm_1="Kirkūk province",
+                  adm_2="Qaḑā’ Kirkūk", latitude=35.468056, longitude=44.392222,
+                  geom_wkt="POINT (44.392222 35.468056)", date_start="2013-01-16", date_end="2013-01-16",
+                  deaths_a=6, deaths_b=1, deaths_civilians=0, deaths_unknown=20, best=27, high=27, low=27)
+    return write_csv(path, GED_HEADER, [row])
+
+
+def write_acled_kirkuk_bombing(path):
+    """An ACLED export row reporting the same 16 Jan 2013 Kirkuk bombing (a synthetic fixture)."""
+    from tests.events.test_importers import acled_row, write_csv
+    row = acled_row(1, event_id_cnty="IRQ9001", event_date="16 January 2013", year="2013",
+                    event_type="Explosions/Remote violence", sub_event_type="Suicide bomb",
+                    actor1="Unidentified Armed Group (Iraq)", actor2="Civilians (Iraq)", admin2="Kirkuk",
+                    location="Kirkuk", latitude="35.4681", longitude="44.3922", fatalities="25")
+    return write_csv(path, list(row), [row])
+
+
+DAY = ("--from", "2013-01-16", "--to", "2013-01-16")
+
+
+def cli(capsys, *args):
+    from events.__main__ import main
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_list_is_fused_by_default_and_raw_lists_the_rows_as_imported(tmp_path, capsys):
+    from events import store
+    path = store.open_store(tmp_path / "s.gpkg")
+    store.import_file(path, write_ged_kirkuk_bombing(tmp_path / "GEDEvent_v23_1.csv"))
+    code, out, err = cli(capsys, "list", "--store", str(path), *DAY, "--format", "json")
+    assert code == 0, err
+    fused = {r["incident_id"]: r for r in json.loads(out)}
+    assert set(fused) == {"cur-2013-001", "cur-2013-002"}
+    kirkuk = fused["cur-2013-001"]
+    assert (kirkuk["killed_low"], kirkuk["killed_high"]) == (10, 28)  # the range over both sources, no sum
+    assert json.loads(kirkuk["original"])["members"] == ["cur-2013-001", "ucdp:51556"]
+    assert "Wave of Iraq attacks kills 42" in kirkuk["sources"]
+    code, out, err = cli(capsys, "list", "--store", str(path), *DAY, "--format", "json", "--raw")
+    assert code == 0, err
+    assert sorted(r["incident_id"] for r in json.loads(out)) == ["cur-2013-001", "cur-2013-002", "ucdp:51556"]
+
+
+def test_match_decide_and_list(tmp_path, capsys):
+    from events import store
+    path = store.open_store(tmp_path / "s.gpkg")
+    store.import_file(path, write_ged_kirkuk_bombing(tmp_path / "GEDEvent_v23_1.csv"))
+    code, out, err = cli(capsys, "match", "list", "--store", str(path), "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [[m["incident_id"] for m in c["members"]] for c in listed["clusters"]] == [["cur-2013-001", "ucdp:51556"]]
+    assert listed["decisions"] == []
+    code, out, err = cli(capsys, "match", "decide", "cur-2013-001", "ucdp:51556", "split", "--store", str(path),
+                         "--by", "A. Analyst")
+    assert code == 0 and "split" in out and "A. Analyst" in out, err
+    code, out, err = cli(capsys, "match", "list", "--store", str(path))
+    assert out.startswith("0 events reported by several sources") and "decision\tcur-2013-001\tucdp:51556\tsplit" in out
+    code, out, err = cli(capsys, "list", "--store", str(path), *DAY, "--format", "json")
+    assert len(json.loads(out)) == 3  # split: two incidents
+    code, out, err = cli(capsys, "match", "decide", "cur-2013-001", "ucdp:999", "merge", "--store", str(path))
+    assert code == 2 and err.count("\n") == 1 and "no incident 'ucdp:999'" in err and "Traceback" not in err
+    assert len(store.decisions(path)) == 1
+
+
+def test_a_fused_row_holding_acled_data_is_restricted_even_under_a_curated_primary(tmp_path, capsys):
+    from events import store
+    path = store.open_store(tmp_path / "s.gpkg")
+    store.import_file(path, write_acled_kirkuk_bombing(tmp_path / "acled.csv"))
+    code, out, err = cli(capsys, "list", "--store", str(path), *DAY, "--format", "json")
+    assert code == 2 and "1 ACLED row" in err and "--restricted" in err and out == ""
+    code, out, err = cli(capsys, "list", "--store", str(path), *DAY, "--format", "json", "--restricted", "omit")
+    assert code == 0, err
+    assert [r["incident_id"] for r in json.loads(out)] == ["cur-2013-002"]  # the fused Kirkuk row is left out
+    code, out, err = cli(capsys, "list", "--store", str(path), *DAY, "--format", "geojson", "--restricted", "include")
+    assert code == 0 and any(line.startswith("Data: ACLED") for line in json.loads(out)["attribution"])

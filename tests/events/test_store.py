@@ -321,3 +321,43 @@ def test_user_gazetteers_are_stored_listed_replaced_and_removed(tmp_path):
     with closing(sqlite3.connect(path)) as con:  # the new tables are GeoPackage attribute tables
         kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
     assert kinds["gazetteer_entries"] == kinds["place_evidence"] == "attributes"
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 18: review decisions on matched incidents
+# ---------------------------------------------------------------------------------------------
+def test_review_decisions_are_stored_in_order_with_who_and_when_and_survive_a_reimport(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    three = _three()
+    store.import_frame(path, three, file="three.csv", source="table")
+    a, b, c = three["incident_id"]
+    assert store.decisions(path).empty and store.decisions_version(path) == "0"
+    store.add_decision(path, a, b, "split", by="  A.   Analyst ")
+    first = store.decisions_version(path)
+    store.add_decision(path, a, b, "merge")
+    assert store.decisions_version(path) != first
+    decided = store.decisions(path)
+    assert decided[["left", "right", "decision", "by"]].values.tolist() == [[a, b, "split", "A. Analyst"],
+                                                                             [a, b, "merge", ""]]
+    assert decided["at"].str.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+    store.import_frame(path, three, file="three.csv", source="table")  # the same rows again
+    assert store.decision_records(path) == [{"left": a, "right": b, "decision": "split"},
+                                            {"left": a, "right": b, "decision": "merge"}]
+    assert "match_decisions" in dict(pyogrio.list_layers(path))  # an attribute table QGIS lists
+
+
+@pytest.mark.parametrize("left, right, decision, message", [
+    ("{a}", "no-such-id", "split", "no incident 'no-such-id' in the store"),
+    ("{a}", "{a}", "split", "cannot be matched with itself"),
+    ("{a}", "{b}", "maybe", "is not one of confirm, split, merge"),
+    ("", "{b}", "merge", "must be incident ids"),
+])
+def test_a_decision_the_store_cannot_apply_is_refused_with_one_line(tmp_path, left, right, decision, message):
+    path = tmp_path / "atlas.gpkg"
+    three = _three()
+    store.import_frame(path, three, file="three.csv", source="table")
+    ids = dict(zip("ab", three["incident_id"]))
+    with pytest.raises(store.StoreError) as info:
+        store.add_decision(path, left.format(**ids), right.format(**ids), decision)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    assert store.decisions(path).empty

@@ -10,7 +10,7 @@ LINKS = [
     # links as the app writes them (repeated parameters for lists; a date moved by a step as epoch µs)
     "types=Battles&types=Protests&ctl=false&mink=5&q=Hawija+%26+co&mode=as+of&trail=last+30+days&asof=2015-03-04"
     "&ds=curated",
-    "asof=1428105600000000&heat=true&mode=as+of",
+    "asof=1428105600000000&heat=true&mode=as+of&raw=true",
     "mode=window&window=2003-01-01&window=2024-12-31&actors=ISIS&sel=cur-2014-001&lat=35.4&lon=44.1&z=9",
     "",
 ]
@@ -22,7 +22,8 @@ def test_links_written_by_the_app_open_the_view_they_describe():
     assert v.event_types == ("Battles", "Protests") and v.datasets == ("curated",)
     assert v.min_killed == 5 and v.text == "Hawija & co" and v.show_control is False and not v.notes
     assert v.start == v.end - dt.timedelta(days=29)
-    assert view.from_query(LINKS[1]).asof == dt.date(2015, 4, 4)
+    assert view.from_query(LINKS[1]).asof == dt.date(2015, 4, 4) and view.from_query(LINKS[1]).raw
+    assert not v.raw and view.from_query("raw=maybe").notes   # fused unless the link says raw=true
     whole = view.from_query("http://127.0.0.1:8501/?" + LINKS[2])
     assert whole.window == (dt.date(2003, 1, 1), dt.date(2024, 12, 31)) and whole.zoom == 9
     assert whole.actors == ("ISIS",) and whole.selected == "cur-2014-001"

@@ -169,3 +169,24 @@ def test_geocode_says_ambiguous_with_the_candidates():
     out = geo("geocode", "Hamrin")
     assert out.returncode == 0, out.stderr
     assert "\tambiguous" in out.stdout and "candidates:" in out.stdout and "not found" not in out.stdout
+
+
+def test_geo_list_is_fused_by_default_and_raw_on_request(tmp_path):
+    """Issue 18: an event reported by the curated set and UCDP GED is one row of `geo list`, joined with the
+    boundaries at its best place; --raw lists both rows."""
+    from events import store
+    from tests.events.test_cli import write_ged_kirkuk_bombing
+    path = store.open_store(tmp_path / "s.gpkg")
+    store.import_file(path, write_ged_kirkuk_bombing(tmp_path / "GEDEvent_v23_1.csv"))
+    day = ("--from", "2013-01-16", "--to", "2013-01-16", "--format", "json", "--store", str(path))
+    fused = geo("list", *day)
+    assert fused.returncode == 0, fused.stderr
+    rows = {r["incident_id"]: r for r in json.loads(fused.stdout)}
+    assert set(rows) == {"cur-2013-001", "cur-2013-002"} and rows["cur-2013-001"]["admin2"] == "Kirkuk"
+    raw = geo("list", *day, "--raw")
+    assert raw.returncode == 0, raw.stderr
+    assert sorted(r["incident_id"] for r in json.loads(raw.stdout)) == ["cur-2013-001", "cur-2013-002", "ucdp:51556"]
+    linked = geo("list", "--view", "mode=window&window=2013-01-16&window=2013-01-16&raw=true", "--format", "json",
+                 "--store", str(path))
+    assert linked.returncode == 0, linked.stderr
+    assert len(json.loads(linked.stdout)) == 3   # a shared link's raw=true lists the rows as imported
