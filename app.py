@@ -25,6 +25,7 @@ from ui.incidents import TABLE_MAX, details, incident_table, review, take_clicks
 from ui.link import link_dates, link_number
 from ui.messages import failed, plain
 from ui.playback import playback_panel
+from ui.snapshot import snapshot_panel
 from ui.uploads import import_panel, saved_upload
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
@@ -469,18 +470,8 @@ with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing, p
             st.download_button("Download control areas", ready[0], file_name=f"control_{ready[1]}.geojson",
                                mime="application/geo+json", key="dl_control")
     with png_col:
-        size = st.selectbox("PNG size", ["1920x1080", "a4"], key="png_size",
-                            format_func={"1920x1080": "1920×1080 (slides)", "a4": "A4 landscape, 150 dpi"}.get)
-        if not snapshot.browser_available():
-            st.warning("No browser on this server, so no PNG or PDF: use the interactive HTML export instead "
-                       "(bash .ci/setup --test installs Debian's chromium).")
-        elif st.button("Render PNG", key="prep_png"):
-            with st.spinner("Rendering the map in headless Chromium…"):
-                exported("png", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.snapshot_png(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES,
-                                                               data_version=FACTS["data_version"], accessed=ACCESSED,
-                                                               size=snapshot.parse_size(size)), extra=[size])
-        if ready := prepared("png", view_key=VIEW_KEY, extra=[size]):
-            st.download_button("Download PNG", ready[0], file_name=ready[1] + ".png", mime="image/png", key="dl_png")
+        snapshot_panel(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
+                       accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM)
     with html_col:
         st.caption("One HTML file with its own time slider, for e-mail; opens offline. Each date shows the "
                    f"incidents of the {TRAILS[trail] if trail else 90} days up to it.")

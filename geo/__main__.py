@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--first", metavar="D", help="HTML: start of the period its slider covers (default: --from/--date)")
     snap.add_argument("--last", metavar="D", help="HTML: end of the period its slider covers (default: --to/--date)")
     snap.add_argument("--heat", action="store_true", help="heat map instead of points")
+    snap.add_argument("--framing", choices=["study", "incidents", "view"],
+                      help="PNG: fit the study area (default), fit the incidents shown, or the view's own framing "
+                           "(--center/--zoom or --bounds, or a --view link's zoom; the default with --center or "
+                           "--bounds)")
+    snap.add_argument("--subtitle", help="PNG: a line under the title")
+    snap.add_argument("--dpi", type=int, choices=[150, 300], default=150,
+                      help="PNG: 150, or 300 for print (the same layout at twice the pixels; a4 at 300: 3508x2480)")
     from events.__main__ import add_restricted_option
     add_restricted_option(snap)
     brief = sub.add_parser("briefing", help="a PDF briefing pack, one page per date",
@@ -224,8 +231,10 @@ def _cmd_snapshot(args) -> int:
         out.write_text(text, encoding="utf-8")
     elif out.suffix.lower() == ".png":
         size = snapshot.parse_size(args.size)
+        framing = args.framing or ("view" if args.bounds or args.center else "study")
         out.write_bytes(snapshot.snapshot_png(incidents, view, data_version=version, size=size,
-                                              allow_network=args.online, accessed=accessed))
+                                              allow_network=args.online, accessed=accessed, framing=framing,
+                                              subtitle=args.subtitle, dpi=args.dpi))
     else:
         raise UsageError(f"--out {out.name}: use a .png or .html file name")
     print(f"wrote {out} ({out.stat().st_size:,} bytes)")

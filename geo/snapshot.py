@@ -13,6 +13,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import math
+import struct
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -25,6 +28,7 @@ from events import view as events_view
 from events.errors import AtlasError
 from geo import assets, control, gazetteer, mapview
 from geo import boundaries as admin_boundaries
+from geo.elements import AtlasElement
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,6 +38,15 @@ SIZES = {"1920x1080": (1920, 1080), "slides": (1920, 1080), "a4": (1754, 1240)} 
 _VENDOR = "/atlas-vendor"  # placeholder asset URL, replaced by the inlined files
 HEADER_PX, FOOTER_PX = 96, 54
 STUDY_BOUNDS = (34.55, 43.05, 36.15, 45.05)  # south, west, north, east: Kirkuk and the districts around it
+FRAMINGS = {"study": "fit the study area", "incidents": "fit the incidents shown",
+            "view": "this view (the map's centre and zoom, or its --bounds)"}
+DPI = (150, 300)   # the layout is drawn at 150 dpi; 300 dpi draws the same layout at twice the pixels
+LAYOUT_DPI = 150
+FIT_PAD_PX = 12    # the fitted area's edge stays this far inside the map
+LEGEND_PX = 280    # the open legend's width and margin, at the map's lower right
+TEXT_MAX = 160     # characters of a title or subtitle
+ALWAYS_LABELLED = ("Kirkuk",)
+LABEL_RANKS = {"governorate seat": 0, "district seat": 1, "sub-district seat": 2, "town": 3, "village": 4}
 
 
 class SnapshotError(AtlasError, ValueError):
@@ -128,10 +141,60 @@ def select(incidents: pd.DataFrame, view: View) -> pd.DataFrame:
     return events_view.within(incidents, start=view.start, end=view.end, filters=filters)
 
 
-def _framing(view: View, width: int, height: int) -> tuple[tuple[float, float], int]:
-    if view.bounds:
-        return mapview.fit_zoom(view.bounds, width_px=width, height_px=height)
-    return view.center, view.zoom
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def fit(bounds: tuple[float, float, float, float], *, width_px: int, height_px: int,
+        pad_px: int = FIT_PAD_PX) -> tuple[tuple[float, float], float]:
+    """Centre and the fractional zoom at which (south, west, north, east) just fills a map of this size
+    (a whole zoom, mapview.fit_zoom's, leaves up to half of each side empty)."""
+    s, w, n, e = bounds
+    width, height = max(width_px - 2 * pad_px, 50), max(height_px - 2 * pad_px, 50)
+    zoom_x = math.log2(width * 360 / (256 * max(e - w, 1e-6)))
+    zoom_y = math.log2(height * 2 * math.pi / (256 * max(_mercator_y(n) - _mercator_y(s), 1e-9)))
+    mid = (_mercator_y(s) + _mercator_y(n)) / 2
+    centre_lat = math.degrees(2 * math.atan(math.exp(mid)) - math.pi / 2)
+    zoom = max(3.0, min(14.0, math.floor(min(zoom_x, zoom_y) * 100) / 100))
+    return (centre_lat, (w + e) / 2), zoom
+
+
+def incident_bounds(shown: pd.DataFrame, *, min_span: float = 0.2) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around the incidents shown, widened to `min_span` degrees (one
+    incident is not framed at street level); None without incidents."""
+    points = shown[["lat", "lon"]].dropna() if not shown.empty else shown
+    if points.empty:
+        return None
+    s, n = float(points["lat"].min()), float(points["lat"].max())
+    w, e = float(points["lon"].min()), float(points["lon"].max())
+    grow_y, grow_x = max(0.0, min_span - (n - s)) / 2, max(0.0, min_span - (e - w)) / 2
+    margin = 0.04   # degrees: the largest symbols stay whole at the edge
+    return s - grow_y - margin, w - grow_x - margin, n + grow_y + margin, e + grow_x + margin
+
+
+def check_framing(framing: str) -> str:
+    """The framing's name; anything else is a one-line error naming the choices."""
+    if framing not in FRAMINGS:
+        raise SnapshotError(f"framing {framing!r}: use one of {', '.join(FRAMINGS)}")
+    return framing
+
+
+def _framing(view: View, width: int, height: int, *, framing: str = "view",
+             shown: pd.DataFrame | None = None) -> tuple[tuple[float, float], float]:
+    """Centre and zoom for `framing`: the study area, the incidents `shown` (the study area when there
+    are none), or the view's own (its bounds when set, else its centre and zoom)."""
+    bounds = {"study": STUDY_BOUNDS, "view": view.bounds,
+              "incidents": incident_bounds(shown) if shown is not None else None}[check_framing(framing)]
+    if framing == "incidents" and bounds is None:
+        bounds = STUDY_BOUNDS
+    if not bounds:
+        return view.center, view.zoom
+    # The open legend covers the map's right side: a fitted area goes left of it (when the map is wide).
+    legend = LEGEND_PX if width >= 3 * LEGEND_PX else 0
+    # Incidents' symbols are drawn beyond their points: a wider margin keeps them whole.
+    (lat, lon), zoom = fit(bounds, width_px=width - legend, height_px=height,
+                           pad_px=40 if framing == "incidents" else FIT_PAD_PX)
+    return (lat, lon + legend / 2 * 360 / (256 * 2 ** zoom)), zoom
 
 
 def filters_text(view: View) -> str:
@@ -162,20 +225,49 @@ def _footer_px(lines: list[str], width: int) -> int:
     return max(FOOTER_PX, 8 + 14 * rows)
 
 
+class NorthArrow(AtlasElement):
+    """A north arrow in the map's lower left corner, above the scale bar (a fixed drawing, no data)."""
+
+    template_file = "north_arrow.js"
+
+
+class LabelLayout(AtlasElement):
+    """Place labels without collisions, in the page after layout: in rank order (governorate seats,
+    then district seats, ...), each label tried right, left, above and below its place and dropped when
+    every spot overlaps a label already placed, the legend, the scale bar or the north arrow; the
+    `always` labels (Kirkuk) come first and are never dropped. The map's container says when it is done
+    (`data-labels`), and `photograph` waits for it."""
+
+    template_file = "label_layout.js"
+
+
+def label_ranks(places: pd.DataFrame) -> dict[str, int]:
+    """Each labelled place's rank (lower is placed first): by its kind, seats before towns and villages."""
+    return {str(r.name_en): LABEL_RANKS.get(r.kind, len(LABEL_RANKS)) for r in places.itertuples()}
+
+
 def _map(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str, height: str,
          pixels: tuple[int, int], extra=(), boundaries: gpd.GeoDataFrame | None = None,
-         attribution: list[str] = ()) -> str:
+         attribution: list[str] = (), framing: str = "view", static: bool = False) -> str:
     """The map page's HTML with every asset inlined (`pixels`: the map's expected size, for framing;
     `boundaries`: the admin boundaries drawn, default the built-in approximate set; `attribution`:
-    the data credits, also in the map's own attribution box)."""
-    center, zoom = _framing(view, *pixels)
+    the data credits, also in the map's own attribution box). A `static` page (a picture) is framed at
+    a fractional zoom, has a north arrow and lays its labels out without collisions."""
+    center, zoom = _framing(view, *pixels, framing=framing, shown=shown)
+    if not static:
+        zoom = int(math.floor(zoom))
+    places = mapview.label_places(gazetteer.load_gazetteer())
     overlays = [mapview.control_layer(areas if view.show_control else areas.iloc[0:0])]
-    overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=zoom, assets_url=_VENDOR,
+    overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=int(math.floor(zoom)), assets_url=_VENDOR,
                                            attribution=attribution))
-    m = mapview.build_map(boundaries=admin_boundaries.resolve(boundaries),
-                          places=mapview.label_places(gazetteer.load_gazetteer()), center=center, zoom=zoom,
+    m = mapview.build_map(boundaries=admin_boundaries.resolve(boundaries), places=places, center=center, zoom=zoom,
                           height=height, width=width, overlays=overlays, legend_open=True, offline=view.offline,
                           assets_url=_VENDOR)
+    if static:
+        m.options["zoomSnap"] = 0   # the fitted zoom as computed, not rounded to a whole level
+        m.add_child(NorthArrow())
+        m.add_child(LabelLayout(label_ranks(places), always=list(ALWAYS_LABELLED), unranked=len(LABEL_RANKS),
+                                gap=2, obstacles=["#atlas-legend", "#atlas-north", ".leaflet-control-scale"]))
     for element in extra:
         m.add_child(element)
     return assets.inline(m.get_root().render(), base_url=_VENDOR)
@@ -186,10 +278,17 @@ _PAGE_CSS = """
 html, body {{ margin: 0; padding: 0; width: {w}px; height: {h}px; overflow: hidden; font-family: system-ui, sans-serif; }}
 #atlas-header {{ height: {hh}px; box-sizing: border-box; padding: 10px 20px; display: flex; align-items: baseline;
   justify-content: space-between; border-bottom: 2px solid #333; background: #fff; }}
+#atlas-header .titles {{ display: flex; flex-direction: column; max-width: 36%; min-width: 0; }}
+#atlas-header .title, #atlas-header .subtitle {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 #atlas-header .title {{ font-size: 26px; font-weight: 600; }}
-#atlas-header .when {{ font-size: 40px; font-weight: 700; }}
+#atlas-header .subtitle {{ font-size: 16px; color: #333; margin-top: 2px; }}
+#atlas-header .when {{ font-size: 40px; font-weight: 700; white-space: nowrap; padding: 0 16px; }}
 #atlas-header .counts {{ font-size: 16px; color: #333; }}
-.leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-attribution {{ display: none; }}
+/* A picture, not an interface: no zoom buttons, layer control, legend toggle or notices. */
+.leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-attribution, .atlas-legend-head,
+.atlas-notice {{ display: none !important; }}
+.leaflet-control-scale-line {{ font: 12px system-ui, sans-serif; background: rgba(255,255,255,0.85); }}
+.atlas-north {{ background: rgba(255,255,255,0.85); border-radius: 4px; padding: 2px 4px 0; line-height: 0; }}
 #atlas-footer {{ height: {fh}px; box-sizing: border-box; padding: 4px 20px; font-size: 11px; color: #333;
   border-top: 1px solid #999; background: #fff; overflow: hidden; }}
 </style>
@@ -209,14 +308,37 @@ def _counts_text(shown: pd.DataFrame) -> str:
     return f"{t['incidents']:,} incidents · {harm('killed')} · {harm('wounded')}"
 
 
+def clean_text(value, what: str) -> str:
+    """A user's title or subtitle as one line: whitespace collapsed, at most TEXT_MAX characters
+    (it is escaped where it is written, never trusted as HTML)."""
+    text = " ".join(str(value).split())
+    if len(text) > TEXT_MAX:
+        raise SnapshotError(f"the {what} has {len(text)} characters: keep it to {TEXT_MAX}")
+    return text
+
+
+def titled(view: View, *, title: str | None = None, subtitle: str | None = None) -> View:
+    """`view` with the user's title and subtitle (None keeps the view's own)."""
+    changes = {}
+    if title is not None:
+        changes["title"] = clean_text(title, "title")
+    if subtitle is not None:
+        changes["subtitle"] = clean_text(subtitle, "subtitle")
+    return replace(view, **changes)
+
+
 def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
                   data_version: str, size: tuple[int, int] = (1920, 1080), allow_empty: bool = False,
-                  boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> str:
+                  boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None,
+                  framing: str = "view", title: str | None = None, subtitle: str | None = None) -> str:
     """The self-contained HTML page of a static snapshot (what `snapshot_png` photographs).
     `boundaries`: the caller's admin boundaries (default built-in); `layers` default: the default
     control layer over them; `accessed`: when each licensed data set was imported
-    (`events.exports.access_dates` of the store's import log), for the credits."""
+    (`events.exports.access_dates` of the store's import log), for the credits. `framing`: see
+    FRAMINGS (here the view's own by default, as the playback's frames and the briefing's pages use
+    it); `title`, `subtitle`: the user's, instead of the view's."""
     width, height = size
+    view = titled(view, title=title, subtitle=subtitle)
     shown = select(incidents, view)
     if shown.empty and not allow_empty:
         raise SnapshotError(f"no incidents in {view.text()} with these filters: nothing to export")
@@ -225,11 +347,12 @@ def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFra
     footer_px = _footer_px(lines, width)
     map_h = height - HEADER_PX - footer_px
     page = _map(shown, areas, view, width=f"{width}px", height=f"{map_h}px", pixels=(width, map_h),
-                boundaries=boundaries, attribution=credits(shown, view, accessed))
-    header = (f'<div id="atlas-header"><span class="title">{html.escape(view.title)}</span>'
+                boundaries=boundaries, attribution=credits(shown, view, accessed), framing=framing, static=True)
+    header = (f'<div id="atlas-header"><span class="titles"><span class="title" id="atlas-title">'
+              f'{html.escape(view.title)}</span><span class="subtitle" id="atlas-subtitle">'
+              f'{html.escape(view.subtitle)}</span></span>'
               f'<span class="when" id="atlas-when">{html.escape(view.text())}</span>'
-              f'<span class="counts">{html.escape(view.subtitle + " · " if view.subtitle else "")}'
-              f'{html.escape(_counts_text(shown))}<br>Areas of control on '
+              f'<span class="counts">{html.escape(_counts_text(shown))}<br>Areas of control on '
               f'{view.on:%d %b %Y}{"" if view.show_control else " (hidden)"}</span></div>')
     footer = f'<div id="atlas-footer">{"<br>".join(html.escape(line) for line in lines)}</div>'
     css = _PAGE_CSS.format(w=width, h=height, hh=HEADER_PX, fh=footer_px)
@@ -294,8 +417,8 @@ class Browser:
         self.browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         return self
 
-    def page(self, width: int, height: int, *, allow_network: bool):
-        page = self.browser.new_page(viewport={"width": width, "height": height})
+    def page(self, width: int, height: int, *, allow_network: bool, scale: float = 1.0):
+        page = self.browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
         if not allow_network:
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("data:", "about:", "blob:"))
                        else r.abort())
@@ -308,14 +431,16 @@ class Browser:
 
 _DRAWN = """() => { const el = document.querySelector('.folium-map');
   if (!el || !el.dataset.base || el.dataset.incidents === undefined || el.dataset.control === undefined) return false;
+  if (el.dataset.labels === 'pending') return false;
   return !!document.getElementById('atlas-legend'); }"""
 
 
 def photograph(browser: Browser, page_html: str, size: tuple[int, int], *, allow_network: bool,
-               expect_text: list[str]) -> bytes:
-    """A PNG of `page_html` at `size` drawn by `browser`; SnapshotError unless every `expect_text` shows."""
+               expect_text: list[str], scale: float = 1.0) -> bytes:
+    """A PNG of `page_html` laid out at `size` CSS pixels and drawn at `scale` device pixels each
+    by `browser`; SnapshotError unless every `expect_text` shows."""
     width, height = size
-    page = browser.page(width, height, allow_network=allow_network)
+    page = browser.page(width, height, allow_network=allow_network, scale=scale)
     try:
         page.set_content(page_html, wait_until="load")
         page.wait_for_function(_DRAWN, timeout=60_000)
@@ -329,16 +454,57 @@ def photograph(browser: Browser, page_html: str, size: tuple[int, int], *, allow
         page.close()
 
 
+def check_dpi(dpi) -> int:
+    """150 or 300; anything else is a one-line error."""
+    try:
+        value = int(dpi)
+    except (TypeError, ValueError):
+        value = None
+    if value not in DPI or str(dpi).strip() != str(value):
+        raise SnapshotError(f"dpi {dpi!r}: use {' or '.join(map(str, DPI))}")
+    return value
+
+
+def with_dpi(png: bytes, dpi: int) -> bytes:
+    """`png` with a pHYs chunk saying `dpi` (pixels per metre, as PNG counts), any earlier one replaced;
+    the image data is not decoded or re-encoded."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise SnapshotError("the browser's screenshot is not a PNG")
+    per_metre = round(dpi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
+    phys = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    chunks, at = [], 8
+    while at < len(png):
+        length = struct.unpack(">I", png[at:at + 4])[0]
+        kind, end = png[at + 4:at + 8], at + 12 + length
+        if kind != b"pHYs":
+            chunks.append(png[at:end])
+            if kind == b"IHDR":
+                chunks.append(phys)
+        at = end
+    return png[:8] + b"".join(chunks)
+
+
 def snapshot_png(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
                  data_version: str, size: tuple[int, int] = (1920, 1080), allow_network: bool = False,
-                 boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> bytes:
-    """A PNG of exactly this view at `size` pixels, with title, date, legend, scale and attribution."""
-    view = replace(view, offline=view.offline or not allow_network)
+                 boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None,
+                 framing: str = "study", title: str | None = None, subtitle: str | None = None,
+                 dpi: int = LAYOUT_DPI) -> bytes:
+    """A PNG of this view with title, subtitle, date, legend, scale bar, north arrow and attribution.
+
+    `framing`: "study" (default: the study area fills the map), "incidents" (fit the incidents shown)
+    or "view" (the view's centre and zoom, as on screen). `size` is the layout in pixels at 150 dpi;
+    `dpi` 300 draws the same layout at twice the pixels (A4 landscape: 3508x2480), and the PNG says
+    its dpi (pHYs chunk)."""
+    dpi = check_dpi(dpi)
+    view = titled(replace(view, offline=view.offline or not allow_network), title=title, subtitle=subtitle)
     page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
-                         boundaries=boundaries, accessed=accessed)
+                         boundaries=boundaries, accessed=accessed, framing=framing)
+    expect = [" ".join(text.split()) for text in (view.text(), view.title, "Incidents by type", "Data version")]
     with Browser() as browser:
-        return photograph(browser, page, size, allow_network=allow_network,
-                           expect_text=[view.text(), "Incidents by type", "Data version"])
+        png = photograph(browser, page, size, allow_network=allow_network, expect_text=[t for t in expect if t],
+                         scale=dpi / LAYOUT_DPI)
+    return with_dpi(png, dpi)
 
 
 # ----------------------------------------------------------------------------------------------

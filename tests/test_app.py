@@ -460,19 +460,63 @@ def test_a_split_decision_makes_two_incidents_and_survives_a_reimport(fused_app)
     assert incidents(again) == 3
 
 
+def as_of_16_october_2017(app):
+    """The page as of 16 Oct 2017 (90 days up to it), for the picture exports; they need Chromium."""
+    from tests.browser import require_chromium
+    require_chromium()
+    at = app.run()
+    at.radio(key="mode").set_value("as of").run()
+    at.slider(key="asof").set_value(dt.date(2017, 10, 16)).run()
+    return at
+
+
 def test_playback_from_the_app_is_a_gif_of_the_views_window(app):
     """Issue 15: the export panel renders the view stepped month by month through its 90-day window."""
     import io
 
     from PIL import Image
 
-    from tests.browser import require_chromium
-    require_chromium()
-    at = app.run()
-    at.radio(key="mode").set_value("as of").run()
-    at.slider(key="asof").set_value(dt.date(2017, 10, 16)).run()
+    at = as_of_16_october_2017(app)
     at.radio(key="anim_fmt").set_value("gif").run()
     at.button(key="prep_anim").click().run()
     no_errors(at)
     gif = Image.open(io.BytesIO(at.session_state["export_animation"][1]))
     assert gif.format == "GIF" and gif.size == (1280, 720) and gif.n_frames == 3   # 19 Jul, 19 Aug, 19 Sep
+
+
+def test_a_split_can_be_undone_from_the_page(fused_app):
+    """Issue 18: a stored split involving the shown incident is listed with "Same event (merge)"."""
+    at, path, _ = fused_app
+    store.add_decision(path, "cur-2013-001", "ucdp:51556", "split", by="A. Analyst")
+    at.run()
+    no_errors(at)
+    assert incidents(at) == 3  # the split holds: the Kirkuk bombing twice
+    button = at.button(key="unsplit|cur-2013-001|ucdp:51556")
+    assert text_of(button.label) == "Same event (merge): ucdp:51556"
+    at.text_input(key="reviewer").set_value("B. Reviewer").run()
+    at.button(key="unsplit|cur-2013-001|ucdp:51556").click().run()
+    no_errors(at)
+    assert incidents(at) == 2  # merged again: counted once, both sources in the details
+    assert "ucdp:51556" in details_html(at) and "Reported by 2 sources" in details_html(at)
+    assert store.decisions(path)[["left", "right", "decision", "by"]].values.tolist()[-1] == [
+        "cur-2013-001", "ucdp:51556", "merge", "B. Reviewer"]
+    assert not [b for b in at.button if b.key and b.key.startswith("unsplit|")]  # nothing left to undo
+
+
+def test_png_framing_resolution_and_title_chosen_in_the_app(app):
+    """Issue 15: the PNG panel's choices reach the image; a PNG made with other choices is not offered."""
+    import io
+
+    from PIL import Image
+
+    at = as_of_16_october_2017(app)
+    at.radio(key="png_framing").set_value("incidents").run()
+    at.radio(key="png_dpi").set_value(300).run()
+    at.text_input(key="png_title").set_value("Kirkuk <b>after</b> 16 October").run()
+    at.button(key="prep_png").click().run()
+    no_errors(at)
+    with Image.open(io.BytesIO(at.session_state["export_png"][1])) as image:
+        assert image.size == (3840, 2160) and round(image.info["dpi"][0]) == 300
+    assert at.get("download_button")   # offered for these choices
+    at.text_input(key="png_title").set_value("Another title").run()
+    assert not any(b.proto.label == "Download PNG" for b in at.get("download_button"))

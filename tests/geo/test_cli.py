@@ -45,6 +45,13 @@ def test_snapshot_and_briefing_from_the_command_line(tmp_path):
     out = geo("snapshot", "--out", str(png), "--date", "2017-10-16", "--size", "1920x1080")
     assert out.returncode == 0, out.stderr
     assert Image.open(png).size == (1920, 1080)
+    printed = tmp_path / "print.png"
+    out = geo("snapshot", "--out", str(printed), "--date", "2017-10-16", "--size", "1920x1080", "--dpi", "300",
+              "--framing", "incidents", "--subtitle", "Kirkuk, October 2017")
+    assert out.returncode == 0, out.stderr
+    with Image.open(printed) as image:   # the same layout at twice the pixels, saying 300 dpi
+        assert image.size == (3840, 2160) and round(image.info["dpi"][0]) == 300
+    assert geo("snapshot", "--out", str(printed), "--framing", "world").returncode == 2
     html = tmp_path / "replay.html"
     out = geo("snapshot", "--out", str(html), "--from", "2014-01-01", "--to", "2017-12-31")
     assert out.returncode == 0 and "atlas-time-slider" in html.read_text(encoding="utf-8")

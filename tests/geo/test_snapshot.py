@@ -206,3 +206,123 @@ def test_pdf_briefing_credits_acled_on_its_pages(incidents, tmp_path):
                                    check=True).stdout.split())
     assert "Data: ACLED (acleddata.com), accessed 2026-12-07; filters: event types all · district" in text
     assert "2016-09-21 – 2016-10-20" in text and "GTD end-user agreement" in text
+
+
+# -- issue 15: a PNG worth handing over -----------------------------------------------------------------
+_MAP = "() => window[document.querySelector('.folium-map').id]"
+
+
+@pytest.fixture
+def rendered():
+    """Open snapshot pages in one browser for the test, wait for each one's drawn signal, hand it back.
+    (One browser a test: Playwright's sync API allows one at a time, and snapshot_png starts its own.)"""
+    require_chromium()
+    with snapshot.Browser() as browser:
+        def render(page_html: str, size=(1920, 1080)):
+            page = browser.page(*size, allow_network=False)
+            page.set_content(page_html, wait_until="load")
+            page.wait_for_function(snapshot._DRAWN, timeout=60_000)
+            return page
+        yield render
+
+
+def _box_of(page, bounds) -> dict:
+    """Where (south, west, north, east) falls in the map, in container pixels, and the map's size."""
+    return page.evaluate(f"""([s, w, n, e]) => {{ const map = ({_MAP})();
+        const a = map.latLngToContainerPoint([n, w]), b = map.latLngToContainerPoint([s, e]), size = map.getSize();
+        return {{left: a.x, top: a.y, right: b.x, bottom: b.y, width: size.x, height: size.y, zoom: map.getZoom()}}; }}""",
+                         list(bounds))
+
+
+def test_png_frames_the_study_area_so_it_fills_the_map_by_default(incidents, rendered):
+    # As the app hands it over: the on-screen centre and a zoom at which the study area is small.
+    view = snapshot.view_for(date="2017-10-16", trail_days=365, center=(35.4, 44.2), zoom=7, bounds=None)
+    assert snapshot.snapshot_png.__kwdefaults__["framing"] == "study"
+    page = rendered(snapshot.snapshot_page(incidents, view, data_version="t", framing="study"))
+    box = _box_of(page, snapshot.STUDY_BOUNDS)
+    inside = box["left"] >= -1 and box["top"] >= -1 and box["right"] <= box["width"] + 1 and box["bottom"] <= box["height"] + 1
+    fills = max((box["right"] - box["left"]) / box["width"], (box["bottom"] - box["top"]) / box["height"])
+    assert inside and fills > 0.95, box   # whole zoom 9 left it at 0.76 of the height, zoom 7 at a fifth
+    on_screen = rendered(snapshot.snapshot_page(incidents, view, data_version="t", framing="view"))
+    assert _box_of(on_screen, snapshot.STUDY_BOUNDS)["zoom"] == 7   # "this view": the zoom as on screen
+
+
+def test_png_framed_on_the_incidents_shows_every_one_and_fills_the_map(incidents, rendered):
+    view = snapshot.view_for(start="2014-06-01", end="2014-06-30")
+    shown = snapshot.select(incidents, view)
+    page = rendered(snapshot.snapshot_page(incidents, view, data_version="t", framing="incidents"))
+    s, n, w, e = shown["lat"].min(), shown["lat"].max(), shown["lon"].min(), shown["lon"].max()
+    box = _box_of(page, (s, w, n, e))
+    legend = page.evaluate("document.getElementById('atlas-legend').getBoundingClientRect().left")
+    assert box["left"] >= 10 and box["top"] >= 10 and box["bottom"] <= box["height"] - 10
+    assert box["right"] <= legend - 10   # none hidden under the legend
+    assert max((box["right"] - box["left"]) / box["width"], (box["bottom"] - box["top"]) / box["height"]) > 0.8, box
+    with pytest.raises(snapshot.SnapshotError, match="framing 'world'"):
+        snapshot.snapshot_page(incidents, view, data_version="t", framing="world")
+
+
+def test_png_page_has_no_interface_chrome_but_a_scale_bar_and_north_arrow(incidents, rendered):
+    page = rendered(snapshot.snapshot_page(incidents, snapshot.view_for(date="2017-10-16"), data_version="t"))
+    shown = page.evaluate("""(sel) => sel.map(s => { const e = document.querySelector(s);
+        if (!e) return null; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })""",
+                          [".leaflet-control-zoom", ".leaflet-control-layers", ".atlas-legend-head", ".atlas-notice",
+                           "#atlas-legend", ".leaflet-control-scale", "#atlas-north"])
+    assert shown == [False, False, False, False, True, True, True]
+    assert page.inner_text("#atlas-north") == "N"
+    # The live map keeps its controls: the hiding is the snapshot page's own CSS.
+    from geo import gazetteer, mapview
+    live = mapview.build_map(boundaries=boundaries.resolve(None),
+                             places=mapview.label_places(gazetteer.load_gazetteer())).get_root().render()
+    assert ".atlas-legend-head," not in live and "atlas-north" not in live and "label_layout" not in live
+
+
+def _labels(page) -> list[dict]:
+    return page.evaluate("""() => [...document.querySelectorAll('.atlas-label')].map(e => {
+        const r = e.getBoundingClientRect(); return {name: e.querySelector('span').textContent, shown: r.width > 0,
+        left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })""")
+
+
+@pytest.mark.parametrize("framing, zoom", [("study", 8), ("view", 7)])
+def test_place_labels_never_overlap_and_kirkuk_is_always_labelled(incidents, rendered, framing, zoom):
+    view = snapshot.view_for(date="2017-10-16", trail_days=365, center=(35.4, 44.2), zoom=zoom, bounds=None)
+    page = rendered(snapshot.snapshot_page(incidents, view, data_version="t", framing=framing))
+    labels = _labels(page)
+    shown = [b for b in labels if b["shown"]]
+    clashes = [(a["name"], b["name"]) for i, a in enumerate(shown) for b in shown[i + 1:]
+               if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]]
+    assert clashes == []
+    assert "Kirkuk" in {b["name"] for b in shown} and {"Rashad", "Daquq", "Hawija"} <= {b["name"] for b in labels}
+    assert page.evaluate(f"({_MAP})().getContainer().dataset.labels").startswith("placed")
+    if framing == "view":   # zoomed out, not every label fits: lower-ranked ones give way, seats stay
+        assert len(shown) < len(labels) and {"Kirkuk", "Erbil", "Tikrit"} <= {b["name"] for b in shown}
+
+
+def test_title_and_subtitle_are_the_users_and_shown_as_text(incidents, rendered):
+    title, subtitle = "<img src=x onerror=\"document.title='owned'\"> Kirkuk {{ 7*7 }}", "for  the\n<b>editor</b>"
+    html_page = snapshot.snapshot_page(incidents, snapshot.view_for(date="2017-10-16"), data_version="t",
+                                       title=title, subtitle=subtitle)
+    assert title not in html_page and "<b>editor</b>" not in html_page
+    page = rendered(html_page)
+    assert page.inner_text("#atlas-title") == title and page.inner_text("#atlas-subtitle") == "for the <b>editor</b>"
+    assert page.evaluate("document.querySelectorAll('img[src=x], #atlas-header b').length") == 0
+    assert page.title() != "owned"
+    with pytest.raises(snapshot.SnapshotError, match="title has 161 characters"):
+        snapshot.snapshot_page(incidents, snapshot.view_for(date="2017-10-16"), data_version="t", title="x" * 161)
+
+
+def test_png_at_300_dpi_is_the_same_layout_at_print_resolution(incidents):
+    require_chromium()
+    view = snapshot.view_for(date="2017-10-16", trail_days=365)
+    png = snapshot.snapshot_png(incidents, view, data_version="t", size=snapshot.parse_size("a4"), dpi=300,
+                                title="Kirkuk, 16 October 2017", subtitle="federal forces enter the city")
+    _save("snapshot_a4_300dpi.png", png)
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (3508, 2480) and [round(v) for v in image.info["dpi"]] == [300, 300]
+    small = Image.open(io.BytesIO(snapshot.snapshot_png(incidents, view, data_version="t", size=(1754, 1240))))
+    assert small.size == (1754, 1240) and [round(v) for v in small.info["dpi"]] == [150, 150]
+    # The same layout: the large image scaled down is the small one, bar anti-aliasing.
+    big = np.asarray(image.convert("L").resize(small.size, Image.Resampling.BOX), dtype=float)
+    assert np.abs(big - np.asarray(small.convert("L"), dtype=float)).mean() < 8
+    for bad in (200, "300dpi", None):
+        with pytest.raises(snapshot.SnapshotError, match="dpi"):
+            snapshot.snapshot_png(incidents, view, data_version="t", dpi=bad)
