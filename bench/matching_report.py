@@ -37,7 +37,7 @@ def naive_pairs(frame: pd.DataFrame) -> set[tuple[int, int]]:
     e = ((frame["date_end"] - matching.model.EARLIEST) // day).to_numpy("int64") + pad
     lat, lon = frame["lat"].to_numpy(), frame["lon"].to_numpy()
     prec = frame["geo_precision"].astype("float64").fillna(4).to_numpy().astype("int64")
-    reach = np.array([matching.REACH_KM[int(p)] for p in prec])
+    reach = matching.reach_km(frame)
     ds = pd.factorize(frame["source_dataset"])[0]
     admin = {col: pd.factorize(frame[col].map(matching.place_key, na_action="ignore").replace("", None))[0]
              for col in ("admin2", "admin1")}

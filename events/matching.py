@@ -41,6 +41,9 @@ from events import model, query
 MATCH = 0.8      # a pair at or above this is the same event
 POSSIBLE = 0.5   # from this up to MATCH: kept apart, marked "possible duplicate"
 BIAS = 3.0       # evidence points at which the score is 0.5 (POSSIBLE)
+TOLL_SLACK_DEATHS, TOLL_SLACK_SHARE = 2, 0.2  # killed figures this close agree (3 vs 4, 25 vs 28)
+TOLL_CLOSE_POINTS = 0.5  # close, not equal: half the points of overlapping ranges
+NEXT_DAY_POINTS = 0.5  # date points of two day-precision rows one day apart (the same day: 2)
 
 # How far each row's interval is widened on both sides when looking for candidates: sources date an event
 # by its day, by the report's day (often the next) or to the week/month, so a day is not exact.
@@ -48,6 +51,11 @@ DATE_PAD_DAYS = {"day": 1, "week": 2, "month": 3, "year": 7}
 # How far a row's point may lie from the event, by geo_precision (1 exact, 2 near a named place,
 # 3 district, 4 governorate): two rows can be one event when they lie within the sum of their reaches.
 REACH_KM = {1: 2.0, 2: 25.0, 3: 40.0, 4: 100.0}
+# A point placed at a city itself (no site named) may be anywhere in it: the city's radius in km, by place_key.
+# Sources put city events at the town's point (UCDP's "Kirkūk town"); a bombing in west Kirkuk lies 11 km off.
+TOWN_REACH_KM = {"kirkuk": 10.0, "mosul": 12.0, "mawsil": 12.0, "baghdad": 15.0, "erbil": 10.0, "arbil": 10.0,
+                 "sulaymaniyah": 8.0, "assulaymaniyah": 8.0, "sulaimaniya": 8.0, "tikrit": 5.0,
+                 "tuzkhurmatu": 5.0, "hawija": 4.0, "hawijah": 4.0, "daquq": 3.0, "dibis": 3.0}
 _CELL_DEG = 0.5  # grid cell (latitude degrees) for rows of precision 1-2: 2 x 25 km fits in one cell
 
 SOURCE_RANK = {"curated": 0, "acled": 1, "gtd": 3, "ucdp": 4}  # others (user files): 2; lower describes better
@@ -68,7 +76,7 @@ TYPE_COMPATIBILITY: dict[frozenset, float] = {frozenset(k): v for k, v in (
     ((_B, _E), 0.6), ((_B, _V), 0.5), ((_E, _V), 0.6), ((_B, _R), 0.2), ((_E, _R), 0.1), ((_V, _R), 0.4),
     ((_V, _P), 0.3), ((_P, _R), 0.7), ((_S, _B), 0.3), ((_S, _E), 0.4), ((_S, _V), 0.3), ((_S, _R), 0.3),
     ((_S, _P), 0.1),
-    (("UCDP 1", _B), 1.0), (("UCDP 1", _E), 0.9), (("UCDP 1", _V), 0.5), (("UCDP 1", _R), 0.2),
+    (("UCDP 1", _B), 1.0), (("UCDP 1", _E), 0.9), (("UCDP 1", _V), 0.6), (("UCDP 1", _R), 0.2),
     (("UCDP 1", _P), 0.1), (("UCDP 1", _S), 0.2),
     (("UCDP 2", _B), 1.0), (("UCDP 2", _E), 0.8), (("UCDP 2", _V), 0.5), (("UCDP 2", _R), 0.5),
     (("UCDP 2", _P), 0.1), (("UCDP 2", _S), 0.2),
@@ -117,7 +125,8 @@ GENERIC_ACTORS = re.compile(
 MATCH_TEXT = "same event as"
 POSSIBLE_TEXT = "possible duplicate of"
 DECISIONS = ("confirm", "split", "merge")
-PAIR_COLUMNS = ("left", "right", "days_apart", "km", "type", "actors", "tolls", "place", "points", "score")
+PAIR_COLUMNS = ("left", "right", "days_apart", "km", "killed_gap", "type", "actors", "tolls", "place", "points",
+                "score")
 MEMBER_COLUMNS = ("cluster_id", "incident_id", "source_dataset", "source_id", "role", "score", "decision",
                   "date_start", "date_end", "place", "killed_low", "killed_best", "killed_high", "sources")
 _EARTH_KM = 6371.0088
@@ -177,6 +186,42 @@ def place_key(text) -> str:
     words = _PLACE_WORDS.sub(" ", _fold_name(_PARENS.sub(" ", text.split(",")[0])))
     key = "".join(words.split())
     return _ADMIN_ALIASES.get(key, key)
+
+
+# Consonant keys: letters Latin transliterations write differently merged, vowels and glides dropped, so
+# spellings of one name agree ("Sulaiman Bek", "Sulaymān Bak" and "سليمان بك" -> 'slmnbk').
+_LATIN_CONSONANTS = (("kh", "k"), ("gh", "k"), ("dh", "d"), ("th", "t"), ("sh", "s"), ("ch", "j"), ("zh", "j"),
+                     ("ph", "f"), ("q", "k"), ("c", "k"), ("x", "k"), ("g", "k"), ("z", "s"), ("v", "f"),
+                     ("p", "b"), ("e", "a"))
+_ARABIC_CONSONANTS = str.maketrans({
+    "ب": "b", "ت": "t", "ث": "t", "ج": "j", "ح": "h", "خ": "k", "د": "d", "ذ": "d", "ر": "r", "ز": "s",
+    "س": "s", "ش": "s", "ص": "s", "ض": "d", "ط": "t", "ظ": "d", "ع": "", "غ": "k", "ف": "f", "ق": "k",
+    "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "و": "", "ي": "", "ا": "", "ء": "", "ی": "", "ک": "k",
+    "گ": "k", "ئ": "", "ؤ": "", "ى": ""})
+CONSONANT_POINTS = 0.6  # place points of two names with one consonant skeleton (as similar names)
+MIN_CONSONANTS = 4  # a shorter skeleton ("hj", "krk") says too little to call two names one
+
+
+def consonant_key(text) -> str:
+    """A place name's consonant skeleton, the same for its Latin spellings and its Arabic one ('' when it
+    has fewer than MIN_CONSONANTS consonants): words as `place_key` keeps them, then per word the Arabic
+    article and a final -ah/ه dropped, letters transliterations merge (q/k/g/kh, s/sh/z ...) merged, vowels,
+    w/y, و/ي and ayn dropped, doubled letters single."""
+    if not isinstance(text, str):
+        return ""
+    out = []
+    for word in _PLACE_WORDS.sub(" ", _fold_name(_PARENS.sub(" ", text.split(",")[0]))).split():
+        if word.isascii():
+            word = re.sub(r"(?<=[aeiou])h$", "", word)
+            for a, b in _LATIN_CONSONANTS:
+                word = word.replace(a, b)
+            word = re.sub(r"[^a-z]", "", re.sub(r"[aeiouyw]", "", word))
+        else:
+            word = re.sub(r"ه$", "", re.sub(r"^ال(?=..)", "", word)).translate(_ARABIC_CONSONANTS)
+            word = re.sub(r"[^a-z]", "", word)
+        out.append(word)
+    key = re.sub(r"(.)\1+", r"\1", "".join(out))
+    return key if len(key) >= MIN_CONSONANTS else ""
 
 
 def actor_names(text) -> frozenset[str]:
@@ -265,6 +310,17 @@ def _reach(prec: np.ndarray) -> np.ndarray:
     return table[np.where((prec >= 1) & (prec <= 4), prec, 0)]
 
 
+def reach_km(frame: pd.DataFrame) -> np.ndarray:
+    """How far each row's point may lie from its event (km): REACH_KM by geo_precision, but a precision-1 row
+    placed at a city itself (its place is the city's name, as UCDP's "Kirkūk town") reaches the city's
+    extent (TOWN_REACH_KM): such a point stands for anywhere in the town."""
+    prec = frame["geo_precision"].astype("float64").fillna(4).to_numpy().astype("int64")
+    reach = _reach(prec)
+    town = _keys(frame["place"], place_key).map(TOWN_REACH_KM).astype("float64").to_numpy()
+    at_town = (prec == 1) & ~np.isnan(town)
+    return np.where(at_town, np.fmax(town, reach), reach)
+
+
 def _codes(values: pd.Series) -> np.ndarray:
     """Integer codes of a text column, -1 for an empty value."""
     keys = values.astype(object).where(values.notna(), "").astype(str)  # any dtype, an all-empty column too
@@ -315,7 +371,7 @@ def candidate_pairs(frame: pd.DataFrame, *, max_pairs: int = 5_000_000) -> pd.Da
     dataset = _codes(frame["source_dataset"])
     keep = (a != b) & (dataset[a] != dataset[b])
     a, b = a[keep], b[keep]
-    reach = _reach(prec)
+    reach = reach_km(frame)
     near = _haversine(lat[a], lon[a], lat[b], lon[b]) <= reach[a] + reach[b]
     top = np.maximum(prec[a], prec[b])
     for level, col in ((3, "admin2"), (4, "admin1")):
@@ -339,10 +395,15 @@ def score_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     start, end = _days(frame["date_start"]), _days(frame["date_end"].fillna(frame["date_start"]))
     gap = np.maximum(0, np.maximum(start[a], start[b]) - np.minimum(end[a], end[b]))
     longest = np.maximum(end[a] - start[a], end[b] - start[b]) + 1
-    time = np.select([gap > 0, longest <= 1, longest <= 7, longest <= 31], [-0.5 * gap, 2.0, 1.5, 1.0], 0.3)
+    # two rows dated to the day, one day apart: sources date by the event's day or the report's (the next
+    # morning's), so that is nearly as good as the same day, not a contradiction
+    daily = (frame["date_precision"] == "day").fillna(False).to_numpy(bool)
+    next_day = (gap == 1) & daily[a] & daily[b] & (longest <= 1)
+    time = np.select([next_day, gap > 0, longest <= 1, longest <= 7, longest <= 31],
+                     [NEXT_DAY_POINTS, -0.5 * gap, 2.0, 1.5, 1.0], 0.3)
 
     prec = frame["geo_precision"].astype("float64").fillna(4).to_numpy().astype("int64")
-    reach = _reach(prec)
+    reach = reach_km(frame)
     lat, lon = frame["lat"].to_numpy("float64"), frame["lon"].to_numpy("float64")
     km = _haversine(lat[a], lon[a], lat[b], lon[b])
     radius = reach[a] + reach[b]
@@ -358,7 +419,10 @@ def score_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     place = _place_points(frame, a, b, prec)
     points = time + space + kind_points + actors + tolls + place
     score = 1 / (1 + np.exp(-(points - BIAS)))
-    return pd.DataFrame({"left": a, "right": b, "days_apart": gap, "km": km.round(2), "type": kind_points,
+    best = frame["killed_best"].astype("float64").fillna(frame["killed_low"].astype("float64")).to_numpy()
+    killed_gap = np.abs(best[a] - best[b])  # NaN when either gives no figure: only a tie-break in `cluster`
+    return pd.DataFrame({"left": a, "right": b, "days_apart": gap, "km": km.round(2), "killed_gap": killed_gap,
+                         "type": kind_points,
                          "actors": actors, "tolls": tolls, "place": place, "points": points.round(3),
                          "score": score.round(4)})
 
@@ -386,8 +450,16 @@ def _toll_points(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarra
     high = np.where(np.isnan(high) & ~np.isnan(low), np.inf, high)  # "at least N": no upper figure
     known = ~np.isnan(low[a]) & ~np.isnan(low[b])
     gap = np.maximum(low[a], low[b]) - np.minimum(high[a], high[b])
-    relative = np.where(known, gap, 0) / np.maximum(np.fmax(low[a], low[b]), 1)
-    return np.where(~known, 0.0, np.where(gap <= 0, 1.0, -np.minimum(2.5, 0.3 + 2.5 * relative)))
+    larger = np.maximum(np.fmax(low[a], low[b]), 1)
+    relative = np.where(known, gap, 0) / larger
+    # sources routinely differ by a death or two (or a fifth): that agrees
+    close = (gap <= TOLL_SLACK_DEATHS) | (relative <= TOLL_SLACK_SHARE)
+    # an "at least N" (no upper figure) above the other's figures: a lower bound of one count (militants,
+    # say) is no evidence against another source's count of the day's dead
+    open_above = np.where(low[a] > low[b], np.isinf(high[a]), np.isinf(high[b]))
+    disjoint = -np.minimum(2.5, 0.3 + 2.5 * relative)
+    return np.where(~known, 0.0, np.where(gap <= 0, 1.0, np.where(close, TOLL_CLOSE_POINTS,
+                                                                   np.where(open_above, 0.0, disjoint))))
 
 
 def _place_points(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray, prec: np.ndarray) -> np.ndarray:
@@ -407,7 +479,13 @@ def _place_points(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray, prec: np.nd
         sim[differ] = todo.merge(unique, on=["x", "y"], how="left")["sim"].to_numpy("float64")
         here = np.where(same, 1.0, np.where(named & (sim >= 85), 0.6, np.where(named & exact, -0.5, 0.0)))
         points = np.where(points > 0, np.maximum(points, here), np.where(here != 0, here, points))
-    return points
+    # one name in two transliterations, or in Latin and Arabic letters: the same consonant skeleton
+    skeletons = [_keys(frame[col], consonant_key).to_numpy(object) for col in ("place", "place_ar")]
+    alike = np.zeros(len(a), bool)
+    for x in skeletons:
+        for y in skeletons:
+            alike |= (x[a] != "") & (x[a] == y[b])
+    return np.where(alike, np.maximum(points, CONSONANT_POINTS), points)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,8 +571,11 @@ def cluster(frame: pd.DataFrame, pairs: pd.DataFrame, *, decisions: Iterable = (
             join(x, y)
             applied.append(d)
 
-    strong = pairs[pairs["score"] >= MATCH].sort_values(["score", "left", "right"], ascending=[False, True, True],
-                                                        kind="stable")
+    # best first; equal scores (a range holding both figures scores both alike) by the closer killed figures
+    # (best, else low), then the date gap, then the distance
+    strong = pairs[pairs["score"] >= MATCH].sort_values(
+        ["score", "killed_gap", "days_apart", "km", "left", "right"],
+        ascending=[False, True, True, True, True, True], na_position="last", kind="stable")
     for x, y, s in strong[["left", "right", "score"]].itertuples(index=False):
         rx, ry = root(int(x)), root(int(y))
         if rx == ry:

@@ -148,18 +148,20 @@ def details(frame: pd.DataFrame, incident_id: str, *, members: pd.DataFrame | No
 
 def review(row: pd.Series, *, members: pd.DataFrame | None, possible: pd.DataFrame, store_path) -> None:
     """Review buttons under an event's details: "Not the same event (split)" for each source row fused into
-    it, and "Same event (merge)" / split for each possible duplicate. A decision is stored in the store
+    it, "Same event (merge)" / split for each possible duplicate, and "Same event (merge)" for each pair a
+    stored split keeps apart (so a split can be undone from the page). A decision is stored in the store
     (who: the name typed here) and applies from the next run, re-imports included."""
     cid = row.get("cluster_id") if isinstance(row.get("cluster_id"), str) else row["incident_id"]
     part = cluster_members(members, cid)
     group = set(part["incident_id"]) | {row["incident_id"]}
     fused = [m for m in part["incident_id"] if m != cid]
     near = possible[possible["left"].isin(group) | possible["right"].isin(group)] if len(possible) else possible
+    undo = split_pairs(store_path, group)
     if said := st.session_state.pop("review_said", None):
         st.caption(plain(said))
     if error := st.session_state.pop("review_error", None):
         st.error(error)
-    if not fused and near.empty:
+    if not fused and near.empty and not undo:
         return
     st.markdown("**Review this match**")
     st.text_input("Your name (kept with the decision)", key="reviewer", max_chars=store.MAX_REVIEWER)
@@ -174,6 +176,24 @@ def review(row: pd.Series, *, members: pd.DataFrame | None, possible: pd.DataFra
                        args=(store_path, mine, other, "merge"))
         cols[1].button(f"Not the same event (split): {plain(other)}", key=f"split|{mine}|{other}", on_click=_decide,
                        args=(store_path, mine, other, "split"))
+    for mine, other in undo:
+        st.caption(plain(f"Kept apart by a review (split): {other}"))
+        st.button(f"Same event (merge): {plain(other)}", key=f"unsplit|{mine}|{other}", on_click=_decide,
+                  args=(store_path, mine, other, "merge"))
+
+
+def split_pairs(store_path, group: set) -> list[tuple[str, str]]:
+    """(one of `group`, the other incident) for each pair whose last stored decision is a split and that
+    involves an incident of `group`: the page offers to undo it (a later merge wins)."""
+    try:
+        decided = store.decisions(store_path)
+    except AtlasError:
+        return []
+    last: dict[frozenset, tuple[str, str, str]] = {}
+    for left, right, what in decided[["left", "right", "decision"]].itertuples(index=False):
+        last[frozenset((left, right))] = (left, right, what)
+    return [(left, right) if left in group else (right, left)
+            for left, right, what in last.values() if what == "split" and (left in group or right in group)]
 
 
 def _decide(store_path, left: str, right: str, decision: str) -> None:

@@ -109,7 +109,9 @@ def brute_force(f: pd.DataFrame) -> set[tuple[int, int]]:
     lat, lon = f["lat"].to_numpy(), f["lon"].to_numpy()
     km = matching._haversine(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     prec = f["geo_precision"].astype(int).to_numpy()
-    reach = np.array([matching.REACH_KM[p] for p in prec])
+    town = [matching.TOWN_REACH_KM.get(matching.place_key(v)) for v in f["place"]]
+    reach = np.array([max(t, matching.REACH_KM[p]) if p == 1 and t else matching.REACH_KM[p]
+                      for p, t in zip(prec, town)])
     near = km <= reach[:, None] + reach[None, :]
     top = np.maximum(prec[:, None], prec[None, :])
     for level, col in ((3, "admin2"), (4, "admin1")):
@@ -267,6 +269,63 @@ def test_empty_and_single_frames_fuse_to_themselves():
     assert empty.empty and "cluster_id" in empty.columns
 
 
+# --- the tuned rules (docs/fusion.md) ---------------------------------------------------------------------------
+def test_equal_scores_go_to_the_closer_killed_figure():
+    # the curated range 2-14 holds both UCDP figures, so both pairs score alike: the closer best figure wins
+    f = frame(event("curated", "c1", killed_best="", killed_low="2", killed_high="14"),
+              ucdp("u8", "1", killed_best="8"), ucdp("u2", "1", killed_best="2"))
+    m = matching.match(f)
+    links = m.pairs[m.pairs["score"] >= matching.MATCH]
+    assert len(links) == 2 and links["score"].nunique() == 1
+    assert cluster_of(m, "curated:c1") == {"curated:c1", "ucdp:u2"}
+
+
+def test_a_days_gap_between_day_precision_rows_is_the_report_day_not_a_contradiction():
+    f = frame(event("curated", "c1"), event("acled", "a1", date_start="2015-03-11"),
+              event("gtd", "g1", date_start="2015-03-12"))
+    p = matching.match(f).pairs.set_index(["left", "right"])
+    date = p["points"] - p[["type", "actors", "tolls", "place"]].sum(axis=1) - 1.5  # the same point: 1.5 for distance
+    assert date[(0, 1)] == pytest.approx(matching.NEXT_DAY_POINTS) and matching.NEXT_DAY_POINTS > 0  # was -0.5
+    assert date[(0, 2)] == pytest.approx(-1.0)  # two days apart: -0.5 a day, as before
+
+
+@pytest.mark.parametrize("mine, theirs, points", [
+    ({"killed_best": "3"}, {"killed_best": "4"}, matching.TOLL_CLOSE_POINTS),    # a death apart
+    ({"killed_best": "25"}, {"killed_best": "28"}, matching.TOLL_CLOSE_POINTS),  # within a fifth
+    ({"killed_best": "", "killed_low": "12"}, {"killed_best": "1"}, 0.0),       # "at least 12" vs 1: no contradiction
+    ({"killed_best": "7"}, {"killed_best": "12"}, None),                         # far apart: still against
+])
+def test_close_tolls_agree_and_at_least_never_contradicts_a_smaller_figure(mine, theirs, points):
+    f = frame(event("curated", "c1", **mine), event("acled", "a1", **theirs))
+    (got,) = matching.match(f).pairs["tolls"]
+    assert got < 0 if points is None else got == points
+
+
+def test_a_point_at_a_city_reaches_the_citys_extent():
+    # a bombing in west Kirkuk (11 km from the town's point) and a row placed at "Kirkūk town"
+    west = (35.5125, 44.28417)
+    f = frame(event("curated", "c1", lat=west[0], lon=west[1], place="K1 area, west Kirkuk"),
+              ucdp("u1", "1", place="Kirkūk town"))
+    assert len(matching.candidate_pairs(f)) == 1
+    away = frame(event("curated", "c1", lat=west[0], lon=west[1], place="K1 area, west Kirkuk"),
+                 ucdp("u1", "1", place="Shorja market"))
+    assert matching.candidate_pairs(away).empty  # a named site keeps its 2 km
+
+
+def test_place_names_compare_by_their_consonants_across_spellings_and_scripts():
+    assert matching.consonant_key("Sulaiman Bek") == matching.consonant_key("Sulaymān Bak") == "slmnbk"
+    assert matching.consonant_key("سليمان بك") == "slmnbk"
+    assert matching.consonant_key("Ţūz Khūrmātū town") == matching.consonant_key("طوز خورماتو")
+    assert matching.consonant_key("Dibis") == ""  # too short to say two names are one
+    f = frame(event("curated", "c1", place="Sulaiman Bek (retaken)"), ucdp("u1", "1", place="Sulaymān Bak town"))
+    assert matching.match(f).pairs["place"].iloc[0] == matching.CONSONANT_POINTS
+
+
+def test_violence_against_civilians_is_partly_compatible_with_ucdp_state_based():
+    # UCDP codes mukhtars, Sahwa and travellers killed by IS as state-based (type 1)
+    assert matching.compatibility("UCDP 1", "Violence against civilians") == 0.6
+
+
 # --- the labelled evaluation (bench/matching_eval.py, bench/matching_labels.csv: our own judgement) ----------
 def test_the_matcher_against_the_hand_labels_is_never_confidently_wrong_and_misses_little(real):
     from bench import matching_eval
@@ -275,9 +334,11 @@ def test_the_matcher_against_the_hand_labels_is_never_confidently_wrong_and_miss
     out = matching_eval.evaluate(both, labels)
     # the labels cover the candidate pairs (a few new curated rows may wait for their labels, not many)
     assert len(out["unlabelled_candidate_pairs"]) <= 0.1 * out["candidate_pairs"], out["unlabelled_candidate_pairs"]
-    assert out["same_event_precision"] >= 0.9, out["confident_wrong_merges"]
-    assert out["reviewer_sees_recall"] >= 0.9, out["same_missed"]  # merged, or marked "possible duplicate"
-    assert out["same_event_recall"] >= 0.65, out["same_missed"]  # today's floor; the target is 0.9
+    # the floors are what docs/fusion.md measures (in-sample: these labels tuned the rules)
+    assert out["same_event_precision"] >= 0.98, out["confident_wrong_merges"]
+    assert len(out["confident_wrong_merges"]) <= 1, out["confident_wrong_merges"]
+    assert out["reviewer_sees_recall"] >= 0.98, out["same_missed"]  # merged, or marked "possible duplicate"
+    assert out["same_event_recall"] >= 0.76, out["same_missed"]  # the target is 0.9
     wrong = {(r["left"], r["right"]) for r in out["confident_wrong_merges"]}
     assert ("cur-2013-002", "ucdp:51584") not in wrong and ("cur-2013-001", "ucdp:51556") not in {
         (r["left"], r["right"]) for r in out["same_missed"]}
