@@ -568,10 +568,11 @@ def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None,
         raise SnapshotError("no incidents on any of the briefing's dates with these filters: nothing to brief")
     stamp = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
     foot = html.escape(f"{title} · data version {data_version} · generated {stamp}")
-    described = ", ".join(f"{k} = {v}" for k, v in (filters or {}).items()) or "none (all incidents)"
+    # The view in words ("event types all · district Hawija · held by ISIS"), never the filters' Python repr.
+    described = labels.filters_text({**(filters or {}), **({"controllers": list(controllers)} if controllers else {})})
     cover = (f'<div class="cover"><h1>{html.escape(title)}</h1>{len(days)} dates: '
-             f'{html.escape(", ".join(f"{d:%d %b %Y}" for d in days))} · filters: {html.escape(described)}'
-             f'{" · controllers: " + html.escape(", ".join(controllers)) if controllers else ""}<br>'
+             f'{html.escape(", ".join(f"{d:%d %b %Y}" for d in days))} · {html.escape(described)} · window: '
+             f'the {trail_days} days to each date<br>'
              f"Each page shows the areas of control on its date and the incidents of the {trail_days} days up to "
              "it. Areas of control are approximate; incident places and dates carry their stated precision; "
              "casualty figures are the range of the reported figures.</div>")

@@ -131,6 +131,9 @@ def test_pdf_briefing_has_one_page_per_date_and_none_blank(incidents, tmp_path):
     for day in ("15 June 2014", "08 August 2014", "16 October 2017", "01 June 2021"):
         assert day in text
     assert text.count("data version test.1") == 4
+    # The cover says the view in words, never the filters' Python repr (event_types = [] ... = None).
+    assert "event types all" in text and "window: the 90 days to each date" in text
+    assert not re.search(r"= \[\]|= None|min_killed|event_types", text)
 
 
 def test_the_page_draws_the_boundaries_it_is_given_and_the_default_otherwise(incidents):
