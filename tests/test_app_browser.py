@@ -40,20 +40,30 @@ def test_map_draws_offline_and_nothing_leaves_the_machine(app_url):
 
 
 def test_slider_step_changes_layers_without_reloading_the_map(app_url):
+    from playwright.sync_api import expect
+
     with chromium_page() as (page, _):
         page.goto(app_url + "/?mode=as+of&asof=2014-06-15")
         handle, frame = map_frame(page)
         frame.wait_for_function("document.querySelector('#map_div').dataset.control !== undefined")
         frame.evaluate("window.map.setZoom(9, {animate: false})")
         handle.evaluate("el => { el.dataset.probe = 'same-element'; }")
+        wait_rerun(page)  # the zoom change may itself run the page again: let it finish first
         before = map_state(frame)
-        drawn = int(before["drawn"])
+        slider = page.get_by_role("slider").first
+        start = slider.get_attribute("aria-valuenow")
         # Move the slider with the keyboard: PageUp/End jump the "as of" thumb.
-        page.get_by_role("slider").first.focus()
+        slider.focus()
         page.keyboard.press("End")
-        frame.wait_for_function(f"Number(document.querySelector('#map_div').dataset.drawn) > {drawn}", timeout=30_000)
+        expect(slider).not_to_have_attribute("aria-valuenow", start, timeout=10_000)
+        # A zoom rerun can redraw the same layers first: wait for the step's own redraw, not any redraw.
+        frame.wait_for_function(
+            "([i, c]) => { const d = document.querySelector('#map_div').dataset;"
+            " return d.incidents !== i || d.control !== c; }",
+            arg=[before["incidents"], before["control"]], timeout=30_000)
         wait_rerun(page)
         after = map_state(frame)
+        assert int(after["drawn"]) > int(before["drawn"])
         same = page.query_selector('iframe[title="streamlit_folium.st_folium"]')
         assert same.evaluate("el => el.dataset.probe") == "same-element"  # the iframe was not re-created
         assert after["zoom"] == before["zoom"] == 9
