@@ -19,12 +19,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 
+import i18n
 from events import query
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
 TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
 MODES = ("window", "as of")
-LANGUAGES = ("en", "ar")
+LANGUAGES = tuple(i18n.languages())  # en, ar, ckb, ...: one catalogue directory each
 MAX_TEXT = 200
 MAX_ITEMS = 200
 
@@ -173,7 +174,7 @@ def from_query(query_string: str | Mapping[str, object]) -> View:
         if raw in LANGUAGES:
             values["lang"] = raw
         else:
-            note("lang", raw, "expected en or ar")
+            note("lang", raw, "expected one of " + ", ".join(LANGUAGES))
     for name, attr, low, high in (("lat", "lat", -85, 85), ("lon", "lon", -180, 180), ("z", "zoom", 5, 18)):
         if (raw := _last(params, name)) is not None:
             number = _number(raw, low, high)

@@ -23,6 +23,7 @@ STATIC = ROOT / "static" / "vendor"
 
 def _sources() -> dict[str, Path]:
     """vendor file name -> installed file it is copied from."""
+    import fontpkg_noto_sans_arabic as arabic
     import xstatic.pkg.leaflet as leaflet
     import xstatic.pkg.leaflet_markercluster as cluster
 
@@ -32,6 +33,7 @@ def _sources() -> dict[str, Path]:
              "MarkerCluster.css": mc / "MarkerCluster.css",
              "MarkerCluster.Default.css": mc / "MarkerCluster.Default.css",
              "leaflet-heat.js": Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js"}
+    files[FONT] = next(Path(arabic.ROOT).glob("files/NotoSansArabic*.ttf"))  # Arabic and Kurdish script
     for image in (lf / "images").glob("*.png"):
         files[f"images/{image.name}"] = image
     return files
@@ -54,7 +56,17 @@ def missing(dest: Path = STATIC) -> list[str]:
     return [name for name in _sources() if not (dest / name).exists()]
 
 
-URL = "/app/static/vendor"  # where Streamlit serves static/vendor (behind the server's base path, if any)
+URL = "/app/static/vendor"
+FONT = "fonts/NotoSansArabic.ttf"
+FONT_FAMILY = "Noto Sans Arabic"
+
+
+def font_face(base_url: str = URL, *, embed: bool = False) -> str:
+    """The CSS that gives pages, maps and exports the Arabic font: served locally, or inside the file
+    itself (`embed`) for a standalone HTML export or a snapshot rendered with no server."""
+    src = _data_uri(_sources()[FONT]) if embed else f"{base_url.rstrip('/')}/{FONT}"
+    return (f"@font-face {{ font-family: '{FONT_FAMILY}'; src: url('{src}') format('truetype');"
+            " font-weight: 100 900; font-display: swap; }")  # where Streamlit serves static/vendor (behind the server's base path, if any)
 
 
 def links(base_url: str = URL) -> dict[str, dict[str, list[tuple[str, str]]]]:
