@@ -20,7 +20,7 @@ from typing import Callable
 
 import pandas as pd
 
-from events import exports, matching, model, query, store, view
+from events import actors, annotations, exports, matching, model, query, store, view
 from events.errors import AtlasError, UsageError
 
 EPILOG = """examples:
@@ -31,6 +31,11 @@ EPILOG = """examples:
   python -m events match list --store atlas.gpkg
   python -m events match decide cur-2013-001 ucdp:51556 split --store atlas.gpkg --by "A. Analyst"
   python -m events info --store atlas.gpkg --json
+  python -m events actors list --lang ar
+  python -m events actors unmapped --store atlas.gpkg
+  python -m events actors map "Daash fighters" --to isis --store atlas.gpkg
+  python -m events annotate add --date 2017-10-16 --text "federal forces enter Kirkuk" --author "A. Analyst"
+  python -m events annotate list --store atlas.gpkg
 """
 
 
@@ -88,6 +93,43 @@ def _parser() -> argparse.ArgumentParser:
                                       "apart as a possible duplicate, and the stored decisions (who, when).")
     mls.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
     mls.add_argument("--json", action="store_true", help="print JSON")
+
+    act = sub.add_parser("actors", help="the canonical actors: list them, the names not on the list, map a name",
+                         description="Imports keep each source's actor names and map them onto the canonical "
+                                     "list (events/data/actors.csv, docs/actors.md). A name the list does not "
+                                     "know stays as it is until you map it; a mapping is kept in the store and "
+                                     "applies to every import, earlier ones included.")
+    asub = act.add_subparsers(dest="actors_command", required=True)
+    als = asub.add_parser("list", help="the canonical actors with their group and names")
+    als.add_argument("--lang", default="en", choices=list(actors.LANGS), help="names in this language")
+    als.add_argument("--json", action="store_true", help="print JSON")
+    aun = asub.add_parser("unmapped", help="the actor names of a store (or the curated set) not on the list",
+                          description="Each actor name with no canonical actor and in how many rows it appears.")
+    aun.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    aun.add_argument("--json", action="store_true", help="print JSON")
+    amp = asub.add_parser("map", help="map a source's actor name onto a canonical actor (kept in the store)")
+    amp.add_argument("name", metavar="NAME", help="the actor name as the source writes it")
+    amp.add_argument("--to", required=True, metavar="ID", help="a canonical actor_id (see `actors list`)")
+    amp.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    aum = asub.add_parser("unmap", help="remove your mapping of an actor name")
+    aum.add_argument("name", metavar="NAME")
+    aum.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    ann = sub.add_parser("annotate", help="notes on dates (shown in the PDF briefing, the animation, the HTML export)",
+                         description="A note on a date (\"16 Oct 2017: federal forces enter Kirkuk\"), kept in the "
+                                     "store. The control-change descriptions are the default notes.")
+    nsub = ann.add_subparsers(dest="annotate_command", required=True)
+    nad = nsub.add_parser("add", help="store a note on a date")
+    nad.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    nad.add_argument("--text", required=True, help=f"the note, one line (at most {annotations.MAX_TEXT} characters)")
+    nad.add_argument("--author", default="", help="who wrote it")
+    nls = nsub.add_parser("list", help="the notes of the store, by date")
+    nls.add_argument("--from", dest="start", metavar="D", help="notes on or after this date")
+    nls.add_argument("--to", dest="end", metavar="D", help="notes on or before this date")
+    nls.add_argument("--json", action="store_true", help="print JSON")
+    nrm = nsub.add_parser("remove", help="remove a note by its id (see `annotate list`)")
+    nrm.add_argument("id", metavar="ID")
+    for q in (nad, nls, nrm):
+        q.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
     return p
 
 
@@ -232,9 +274,11 @@ def filters_from(args: argparse.Namespace) -> dict:
 def load_incidents(store_path: str | None, *, raw: bool = False):
     """The store's incidents (or the curated data set when no store is named) as one row per event: the
     fused view of events.matching with the store's review decisions; `raw`: every source row as imported,
-    with its `cluster_id` and `match`."""
+    with its `cluster_id` and `match`. Either way with the canonical actors (events.actors: actor1_id,
+    actor2_id and attributions; the store's own mappings applied)."""
     found = match_incidents(store_path)
-    return matching.annotate(found) if raw else matching.fuse(found)[0]
+    frame = matching.annotate(found) if raw else matching.fuse(found)[0]
+    return actors.canonicalise(frame, user_aliases=store.actor_aliases(store_path) if store_path else None)
 
 
 def match_incidents(store_path: str | None) -> matching.Matching:
@@ -282,8 +326,9 @@ def run_import(args: argparse.Namespace, *, geocoder: Callable | None = None,
               f"({summary.new} new, {summary.updated} updated), rejected {summary.rejected}"
               f"{' (report: ' + args.rejects + ')' if args.rejects and summary.rejected else ''}"
               f"{f'; left out {summary.outside} outside the --clip area' if keep is not None else ''}.")
-        for line in summary.notes:
-            print(f"  note: {line}")
+        for line in [*summary.notes, summary.actors_note()]:
+            if line:
+                print(f"  note: {line}")
         if summary.rejected and not args.rejects:
             listed = summary.rejects[summary.rejects["field"] != store.NOT_LISTED]
             head = listed.head(5)
@@ -371,6 +416,65 @@ def _cmd_match(args) -> int:
     return 0
 
 
+def _cmd_actors(args) -> int:
+    if args.actors_command == "list":
+        rows = [{"actor_id": a.actor_id, "group_id": a.group_id, "name": actors.names_of(a.actor_id, args.lang),
+                 "group": actors.group_name(a.group_id, args.lang), "aliases": list(a.aliases)}
+                for a in actors.actors().values()]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        else:
+            for r in rows:
+                print(f"{r['actor_id']}\t{r['group']}\t{r['name']}")
+        return 0
+    if args.actors_command == "unmapped":
+        if args.store:
+            frame = store.load(args.store)
+            missing = actors.unmapped(frame, user_aliases=store.actor_aliases(args.store))
+        else:
+            from events.curated import load_curated
+            missing = actors.unmapped(load_curated())
+        if args.json:
+            print(json.dumps(missing.to_dict("records"), ensure_ascii=False))
+        else:
+            print(f"{len(missing)} actor names not on the canonical list")
+            for r in missing.itertuples(index=False):
+                print(f"{r.rows}\t{actors.clean_name(r.name)}")
+        return 0
+    if args.actors_command == "map":
+        got = store.map_actor(args.store, args.name, args.to)
+        print(f"mapped {got['name']!r} to {got['actor_id']} ({actors.names_of(got['actor_id'])}); "
+              "it applies to every import from the next view")
+        return 0
+    removed = store.unmap_actor(args.store, args.name)
+    if not removed:
+        raise UsageError(f"no mapping of {actors.clean_name(args.name)[:80]!r} in the store "
+                         "(the canonical list's own aliases cannot be removed)")
+    print(f"removed the mapping of {actors.clean_name(args.name)!r}")
+    return 0
+
+
+def _cmd_annotate(args) -> int:
+    if args.annotate_command == "add":
+        note = annotations.add(args.store, date=args.date, text=args.text, author=args.author)
+        print(f"note {note['id']} stored on {note['date']:%Y-%m-%d}: {note['text']}")
+        return 0
+    if args.annotate_command == "list":
+        notes = annotations.read(args.store, start=args.start, end=args.end)
+        if args.json:
+            records = [{**r, "date": f"{r['date']:%Y-%m-%d}"} for r in notes.to_dict("records")]
+            print(json.dumps(records, ensure_ascii=False))
+        else:
+            print(f"{len(notes)} notes")
+            for r in notes.itertuples(index=False):
+                print(f"{r.id}\t{r.date:%Y-%m-%d}\t{r.author}\t{r.text}")
+        return 0
+    if not annotations.remove(args.store, args.id):
+        raise UsageError(f"no note {str(args.id).strip()[:40]!r} in the store (see `annotate list`)")
+    print(f"removed note {str(args.id).strip()}")
+    return 0
+
+
 def main(argv: list[str] | None = None, *, geocoder: Callable | None = None) -> int:
     """Run one command; any failure is one line on stderr and exit status 2, never a traceback.
 
@@ -378,7 +482,7 @@ def main(argv: list[str] | None = None, *, geocoder: Callable | None = None) -> 
     """
     args = _parser().parse_args(argv)
     commands = {"import": partial(run_import, geocoder=geocoder), "list": _cmd_list, "info": _cmd_info,
-                "match": _cmd_match}
+                "match": _cmd_match, "actors": _cmd_actors, "annotate": _cmd_annotate}
     try:
         return commands[args.command](args)
     except AtlasError as exc:

@@ -71,7 +71,7 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
          admin3: Iterable[str] | str | None = None, min_killed: int | None = None,
          text: str | None = None, datasets: Iterable[str] | str | None = None,
          actor_names: Iterable[str] | str | None = None, controllers: Iterable[str] | str | None = None,
-         search: pd.Series | None = None) -> pd.Series:
+         actor_ids: Iterable[str] | str | None = None, search: pd.Series | None = None) -> pd.Series:
     """Boolean mask of the incidents matching every given filter (an omitted filter matches all).
 
     - start/end: the window (inclusive dates); an incident matches when its interval overlaps it.
@@ -80,10 +80,14 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
     - datasets: rows of these data sets; a fused row matches when any of its members does.
     - actor_names: exact actor1/actor2 names (the app's Actor list); controllers: exact names in the
       `controller` column (present once the frame is joined with the areas of control).
+    - actor_ids: canonical actors (events.actors) on either side, by actor1_id/actor2_id (computed from the
+      list alone when the frame has no such columns).
     - min_killed: at least this many killed by the highest reported figure (killed_high), so an
       incident reported as 3–15 killed passes min_killed=10; unknown tolls never pass.
     - text: free text (English or Arabic, spelling-folded) across places, actors, types, notes.
-      Pass `search` (from `search_text`, computed once) to avoid rebuilding it per query.
+      Pass `search` (from `search_text`, computed once) to avoid rebuilding it per query. An incident
+      also matches when the text is part of any name or alias of its canonical actors (events.actors),
+      in any script: داعش finds the rows whose source wrote "Islamic State".
     """
     keep = np.ones(len(frame), dtype=bool)
     if start is not None:
@@ -99,6 +103,8 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
         keep &= dataset_mask(frame, wanted)
     if names := _as_list(actor_names):
         keep &= (frame["actor1"].isin(names) | frame["actor2"].isin(names)).to_numpy()
+    if wanted := _as_list(actor_ids):
+        keep &= _actor_hit(frame, wanted)
     for cols, wanted in ((("actor1", "actor2"), actors), (("place", "place_ar", "admin2", "admin3"), places)):
         wanted = _as_list(wanted)
         if wanted:
@@ -108,12 +114,24 @@ def mask(frame: pd.DataFrame, *, start=None, end=None, event_types: Iterable[str
                 hit |= fold_series(frame[col]).str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
             keep &= hit
     if min_killed is not None and min_killed > 0:
-        keep &= (frame["killed_high"] >= int(min_killed)).fillna(False).to_numpy(bool)
+        # 'at least N' (a floor, no ceiling) passes when its floor does
+        keep &= (frame["killed_high"].fillna(frame["killed_low"]) >= int(min_killed)).fillna(False).to_numpy(bool)
     if text and text.strip():
         haystack = search if search is not None else search_text(frame)
         needle = fold(text.strip())
-        keep &= haystack.str.contains(needle, regex=False).fillna(False).to_numpy(bool)
+        hit = haystack.str.contains(needle, regex=False).fillna(False).to_numpy(bool, copy=True)
+        from events import actors
+        if named := actors.matching_ids(needle):
+            hit |= actors.mention_mask(frame, named)
+        keep &= hit
     return pd.Series(keep, index=frame.index)
+
+
+def _actor_hit(frame: pd.DataFrame, actor_ids: list[str]) -> np.ndarray:
+    """Rows whose actor1_id or actor2_id is one of `actor_ids`."""
+    from events import actors
+    one, two = actors.ids_of(frame)
+    return (one.isin(actor_ids) | two.isin(actor_ids)).to_numpy(bool)
 
 
 def dataset_mask(frame: pd.DataFrame, datasets: Iterable[str]) -> np.ndarray:
@@ -144,16 +162,14 @@ def monthly_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def totals(frame: pd.DataFrame) -> dict:
-    """Headline counts: incidents, killed as a low–high range (plus how many tolls are unknown), wounded."""
-    def total(col: str) -> int:
-        return int(frame[col].sum(skipna=True)) if len(frame) else 0
-
-    return {
-        "incidents": int(len(frame)),
-        "killed_low": total("killed_low"),
-        "killed_high": total("killed_high"),
-        "killed_unknown": int(frame["killed_high"].isna().sum()),
-        "wounded_low": total("wounded_low"),
-        "wounded_high": total("wounded_high"),
-        "wounded_unknown": int(frame["wounded_high"].isna().sum()),
-    }
+    """Headline counts: incidents, killed and wounded as low–high sums. `*_unknown`: incidents with no
+    figure at all; `*_open`: incidents reported as 'at least N' (their floor counts at both ends, so the
+    range stays ordered, and the text says 'or more': events.labels.toll_range)."""
+    out = {"incidents": int(len(frame))}
+    for word in ("killed", "wounded"):
+        low, high = frame[f"{word}_low"], frame[f"{word}_high"]
+        out[f"{word}_low"] = int(low.sum(skipna=True)) if len(frame) else 0
+        out[f"{word}_high"] = int(high.fillna(low).sum(skipna=True)) if len(frame) else 0
+        out[f"{word}_unknown"] = int((high.isna() & low.isna()).sum())
+        out[f"{word}_open"] = int((high.isna() & low.notna()).sum())
+    return out

@@ -37,7 +37,7 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
-from events import model
+from events import actors, model
 from events.errors import AtlasError
 
 try:
@@ -133,6 +133,12 @@ class ImportSummary:
     outside: int = 0        # valid rows left out because they lie outside the `clip` area
     clipped: bool = False   # an area was given
     notes: list = field(default_factory=list)   # lines the user must see: how dates were read, no header row
+    # actor names of the accepted rows not on the canonical list (events.actors): {"name", "rows"}, most rows first
+    unmapped_actors: list = field(default_factory=list)
+
+    def actors_note(self) -> str:
+        """One line naming the actor strings this import did not recognise ("" when it recognised all)."""
+        return unmapped_note({r["name"]: r["rows"] for r in self.unmapped_actors}, total=len(self.unmapped_actors))
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -633,7 +639,9 @@ def import_frame(path: str | Path, frame: gpd.GeoDataFrame, *, file: str, source
 
 
 def load(path: str | Path, *, where: str = "") -> gpd.GeoDataFrame:
-    """All incidents (or those matching an OGR SQL `where`) as the canonical GeoDataFrame."""
+    """All incidents (or those matching an OGR SQL `where`) as the canonical GeoDataFrame, with the
+    canonical actors (events.actors.canonicalise: actor1_id, actor2_id, attributions) computed now from
+    the list and the store's own mappings, so a mapping made later applies to earlier imports too."""
     path = Path(path)
     with _reading(path):
         pass
@@ -646,7 +654,7 @@ def load(path: str | Path, *, where: str = "") -> gpd.GeoDataFrame:
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
         raise _error(path, f"cannot read the store ({str(exc).replace(str(path), _label(path))})") from None
     frame = frame.sort_values(["date_start", "incident_id"], kind="stable", ignore_index=True)
-    return model.normalise(frame)
+    return actors.canonicalise(model.normalise(frame), user_aliases=actor_aliases(path))
 
 
 def import_log(path: str | Path) -> pd.DataFrame:
@@ -714,12 +722,51 @@ def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto
         counted = getattr(read, "rows_read", None)
         return counted if counted is not None else tally["kept"] + tally["outside"] + tally["rejected"]
 
-    summary = import_chunks(store_path, area.clipped(chunks, clip, tally), file=path.name, sha256=sha256_of(path),
-                            source=kind, rows_read=rows_read, progress=progress, notify=notify,
-                            lock_timeout=lock_timeout)
+    seen: dict[str, int] = {}
+    summary = import_chunks(store_path, _counting_actors(area.clipped(chunks, clip, tally), seen), file=path.name,
+                            sha256=sha256_of(path), source=kind, rows_read=rows_read, progress=progress,
+                            notify=notify, lock_timeout=lock_timeout)
     summary.outside, summary.clipped = tally["outside"], clip is not None
     summary.notes = list(getattr(read, "notes", []))
+    summary.unmapped_actors = unmapped_actors(seen, user_aliases=actor_aliases(store_path))
     return summary
+
+
+MAX_UNMAPPED_NAMED = 10  # actor names an import's note lists by name
+
+
+def _counting_actors(chunks, seen: dict[str, int]):
+    """The chunks unchanged, counting the accepted rows' actor strings (actor1, actor2) in `seen`."""
+    for good, bad in chunks:
+        for col in ("actor1", "actor2"):
+            if len(good) and col in good.columns:
+                for name, n in good[col].dropna().astype(str).value_counts().items():
+                    seen[name] = seen.get(name, 0) + int(n)
+        yield good, bad
+
+
+MAX_UNMAPPED_KEPT = 1_000  # unknown actor names an import summary keeps
+
+
+def unmapped_actors(seen: dict[str, int], *, user_aliases: dict | None = None) -> list[dict]:
+    """The actor strings of `seen` (name -> rows) not on the canonical list, most rows first."""
+    names = pd.Series(list(seen), dtype=object)
+    ids = actors.identify_series(names, user_aliases=user_aliases)[0] if len(names) else names
+    missing = sorted(((n, seen[n]) for n, i in zip(names, ids) if i is None and n.strip()),
+                     key=lambda kv: (-kv[1], kv[0]))
+    return [{"name": actors.clean_name(n), "rows": int(r)} for n, r in missing[:MAX_UNMAPPED_KEPT]]
+
+
+def unmapped_note(counts: dict[str, int], *, total: int | None = None) -> str:
+    """One line naming unknown actor strings (name -> rows, most rows first), or "" when there are none."""
+    if not counts:
+        return ""
+    total = len(counts) if total is None else total
+    items = list(counts.items())[:MAX_UNMAPPED_NAMED]
+    shown = ", ".join(f"{n[:80]!r} ({r:,})" for n, r in items)
+    more = f" and {total - len(items):,} more" if total > len(items) else ""
+    return (f"{total:,} actor name(s) not on the canonical list, left as they are: {shown}{more}; "
+            "map one with `python -m events actors map NAME --to ID` (see `actors unmapped`)")
 
 
 def curated_version() -> str:
@@ -948,3 +995,57 @@ def decisions_version(path: str | Path) -> str:
             return "0"
         n, last = con.execute("SELECT COUNT(*), COALESCE(MAX(fid), 0) FROM match_decisions").fetchone()
     return f"{n}.{last}"
+
+
+# ---------------------------------------------------------------- the user's actor mappings (events.actors)
+
+_ACTOR_ALIASES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS actor_aliases (fid INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,
+  actor_id TEXT NOT NULL, mapped_at DATETIME NOT NULL);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('actor_aliases', 'attributes', 'actor_aliases',
+   'The user''s mappings of source actor names onto the canonical actors (events/data/actors.csv)', NULL);
+"""
+
+
+def map_actor(path: str | Path, name: str, actor_id: str, *, lock_timeout: float = LOCK_TIMEOUT) -> dict:
+    """Store a user's mapping of a source's actor name onto a canonical actor (replacing an earlier
+    mapping of the same folded name). It applies to every import, earlier ones included, from the next
+    load. StoreError for an empty name or an id not on the list."""
+    clean = actors.clean_name(name)
+    if not clean:
+        raise StoreError("an actor name to map is empty")
+    if actor_id not in actors.actors():
+        raise StoreError(f"{actors.clean_name(actor_id)[:80]!r} is not an actor of the canonical list "
+                         "(see `python -m events actors list`); nothing was mapped")
+    path = create(path)
+    _check_writable(path)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with _writing(path, lock_timeout=lock_timeout, unstored="the mapping was not stored") as con:
+        for statement in _statements(_ACTOR_ALIASES_SCHEMA):
+            con.execute(statement)
+        same = [n for (n,) in con.execute("SELECT name FROM actor_aliases") if actors.key(n) == actors.key(clean)]
+        con.executemany("DELETE FROM actor_aliases WHERE name=?", [(n,) for n in same])
+        con.execute("INSERT INTO actor_aliases (name, actor_id, mapped_at) VALUES (?, ?, ?)", (clean, actor_id, now))
+    return {"name": clean, "actor_id": actor_id, "mapped_at": now, "replaced": len(same)}
+
+
+def unmap_actor(path: str | Path, name: str, *, lock_timeout: float = LOCK_TIMEOUT) -> int:
+    """Remove the user's mapping of `name` (matched folded); returns how many were removed (0: none)."""
+    path = create(path)
+    _check_writable(path)
+    wanted = actors.key(actors.clean_name(name))
+    with _writing(path, lock_timeout=lock_timeout, unstored="nothing was removed") as con:
+        if not _has_table(con, "actor_aliases"):
+            return 0
+        same = [n for (n,) in con.execute("SELECT name FROM actor_aliases") if actors.key(n) == wanted]
+        con.executemany("DELETE FROM actor_aliases WHERE name=?", [(n,) for n in same])
+    return len(same)
+
+
+def actor_aliases(path: str | Path) -> dict[str, str]:
+    """The user's actor mappings in the store: source name -> canonical actor_id (none in a store without)."""
+    with _reading(path) as con:
+        if not _has_table(con, "actor_aliases"):
+            return {}
+        return dict(con.execute("SELECT name, actor_id FROM actor_aliases ORDER BY fid").fetchall())

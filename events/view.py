@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pandas as pd
 
 import i18n
-from events import query
+from events import actors, query
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
 TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
@@ -41,6 +41,7 @@ class View:
     event_types: tuple[str, ...] = ()
     sub_event_types: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()            # exact actor1/actor2 names
+    actor_ids: tuple[str, ...] = ()         # canonical actors (events.actors), either side
     districts: tuple[str, ...] = ()         # admin2
     sub_districts: tuple[str, ...] = ()     # admin3
     controllers: tuple[str, ...] = ()       # who held the place on the incident's date
@@ -71,7 +72,8 @@ class View:
     def filters(self) -> dict:
         """The keyword arguments of `events.query.mask` for every filter but the time window."""
         return dict(event_types=list(self.event_types), sub_event_types=list(self.sub_event_types),
-                    actor_names=list(self.actors), admin2=list(self.districts), admin3=list(self.sub_districts),
+                    actor_names=list(self.actors), actor_ids=list(self.actor_ids),
+                    admin2=list(self.districts), admin3=list(self.sub_districts),
                     controllers=list(self.controllers), min_killed=self.min_killed or None,
                     text=self.text or None, datasets=list(self.datasets))
 
@@ -156,6 +158,12 @@ def from_query(query_string: str | Mapping[str, object]) -> View:
         if name in params:
             items = [v[:MAX_TEXT] for v in params[name] if v.strip()][:MAX_ITEMS]
             values[attr] = tuple(dict.fromkeys(items))
+    if "actor_id" in params:
+        known, unknown = actors.valid_ids(v[:MAX_TEXT] for v in params["actor_id"][:MAX_ITEMS])
+        if known:
+            values["actor_ids"] = tuple(known)
+        for raw in unknown:
+            note("actor_id", raw, "not an actor of the canonical list (python -m events actors list)")
     if (raw := _last(params, "mink")) is not None:
         number = _number(raw, 0, 100_000)
         if number is not None and number == int(number):
@@ -202,6 +210,7 @@ def to_query(view: View) -> str:
             pairs.append(("trail", trail))
     for name, attr in _LISTS.items():
         pairs += [(name, v) for v in getattr(view, attr)]
+    pairs += [("actor_id", v) for v in view.actor_ids]
     if view.min_killed:
         pairs.append(("mink", str(view.min_killed)))
     if view.text:
