@@ -34,6 +34,7 @@ import pyogrio
 import shapely
 
 from events import labels, model
+from i18n import N_
 from events.errors import AtlasError
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -130,9 +131,9 @@ LICENCES: dict[str, Licence] = {licence.dataset: licence for licence in (
                         "(ucdp.uu.se), CC BY 4.0 (Sundberg & Melander 2013; Davies, Pettersson & Öberg 2023)."),
 )}
 RESTRICTED_CHOICES = {
-    "omit": "leave those rows out",
-    "counts": "export counts by district and month instead",
-    "include": "export them anyway, on your own responsibility under the data's terms",
+    "omit": N_("leave those rows out"),
+    "counts": N_("export counts by district and month instead"),
+    "include": N_("export them anyway, on your own responsibility under the data's terms"),
 }
 NOT_RECORDED = "(access date not recorded)"
 
@@ -352,11 +353,11 @@ def to_counts(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig", "replace")
 
 
-register(Format("csv", ".csv", "text/csv", "CSV (Excel, UTF-8 with BOM)", to_csv))
-register(Format("geojson", ".geojson", "application/geo+json", "GeoJSON", to_geojson))
-register(Format("kml", ".kml", "application/vnd.google-earth.kml+xml", "KML (Google Earth)", to_kml))
-register(Format("gpkg", ".gpkg", "application/geopackage+sqlite3", "GeoPackage (QGIS)", to_gpkg))
-register(Format("counts", ".csv", "text/csv", "Counts by district and month (CSV)", to_counts, raw_rows=False))
+register(Format("csv", ".csv", "text/csv", N_("CSV (Excel, UTF-8 with BOM)"), to_csv))
+register(Format("geojson", ".geojson", "application/geo+json", N_("GeoJSON"), to_geojson))
+register(Format("kml", ".kml", "application/vnd.google-earth.kml+xml", N_("KML (Google Earth)"), to_kml))
+register(Format("gpkg", ".gpkg", "application/geopackage+sqlite3", N_("GeoPackage (QGIS)"), to_gpkg))
+register(Format("counts", ".csv", "text/csv", N_("Counts by district and month (CSV)"), to_counts, raw_rows=False))
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ the legend, the counts and the credits ACLED / GTD / UCDP ask for (access dates 
 words). One headless Chromium draws every frame, and each frame goes to the encoder as soon as it is
 drawn, so a long playback never holds its frames in memory: Pillow writes the GIF frame by frame
 (its GIF header and frame writers, a palette per frame), and the ffmpeg that imageio-ffmpeg ships
-encodes the MP4 (libx264, yuv420p, so every player opens it).
+encodes the MP4 (libx264, yuv420p, so every player opens it). The captions are in the view's language
+(`View.lang`): Chromium draws them with the Arabic font embedded in the page (shaping and right-to-left
+order included), so Pillow never draws text and needs no font nor libraqm.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import control, snapshot
+from i18n import translator
 
 FORMATS = (".gif", ".mp4")
 MAX_FRAMES = 1000          # 1000 frames at about a second each: a quarter of an hour, the most one request may ask
@@ -80,8 +83,10 @@ def frame_views(view: snapshot.View, days: list[pd.Timestamp], *, trail_days: in
     up to the frame's date, that date large in the header."""
     if not 1 <= int(trail_days) <= 3660:
         raise AnimationError(f"--trail {trail_days}: give 1 to 3660 days of incidents up to each frame's date")
-    return [replace(view, start=day - pd.Timedelta(days=int(trail_days) - 1), end=day, label=f"{day:%d %B %Y}",
-                    subtitle=f"incidents of the {int(trail_days)} days to this date") for day in days]
+    t = translator(view.lang)
+    return [replace(view, start=day - pd.Timedelta(days=int(trail_days) - 1), end=day,
+                    label=f"{day:%d %B %Y}" if t.lang == "en" else t.date(day, "long"),
+                    subtitle=t("incidents of the {n} days to this date", n=int(trail_days))) for day in days]
 
 
 def frame_pages(incidents: pd.DataFrame, views: list[snapshot.View], *, size: tuple[int, int], data_version: str,
@@ -98,7 +103,9 @@ def frame_pages(incidents: pd.DataFrame, views: list[snapshot.View], *, size: tu
             page = snapshot.snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
                                           allow_empty=True, boundaries=boundaries, accessed=accessed)
             owed = snapshot.credits(snapshot.select(incidents, view), view, accessed)
-            expect = [view.text(), view.title, "Incidents by type", "Data version", *owed]
+            t = translator(view.lang)
+            expect = [view.text(), view.heading(), t("Incidents by type"),
+                      t("Data version {version} · generated {time}").split("{")[0], *owed]
             yield view, page, [" ".join(text.split()) for text in expect]   # as the browser lays text out
     return pages()
 

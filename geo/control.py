@@ -45,6 +45,7 @@ import shapely
 from events import vector
 from events.errors import AtlasError
 from events.exports import ExportError
+from i18n import translator
 
 HELD_TYPES = ("control", "contested", "besieged", "joint")          # somebody holds the ground
 ACTIVITY_TYPES = ("influence", "insurgent activity", "support zone")  # presence, attacks, supply: not a hold
@@ -323,10 +324,16 @@ def control_at(date, *, layers: gpd.GeoDataFrame | None = None,
 
 
 def control_changes(*, layers: gpd.GeoDataFrame | None = None,
-                    boundaries: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+                    boundaries: gpd.GeoDataFrame | None = None, lang: str = "en") -> pd.DataFrame:
     """Dates on which control changed, one row per date with a one-line description (for the slider).
-    `layers` default: the default layer over `boundaries`."""
+    `layers` default: the default layer over `boundaries`. In another language than English the
+    descriptions are said in it: a period's own `change_<lang>` / `end_change_<lang>` text where the
+    layer has one, else the holder and the kind of control in the language (a period's English
+    `change` text is not shown as if it were a translation)."""
     layers = default_layers(boundaries=boundaries) if layers is None else layers
+    t = translator(lang)
+    if t.lang != "en":
+        layers = _said_in(layers, t)
     events: dict[pd.Timestamp, list[tuple[str, str]]] = {}
     written_changes: dict[pd.Timestamp, list[str]] = {}
     for row in layers.itertuples():
@@ -341,26 +348,46 @@ def control_changes(*, layers: gpd.GeoDataFrame | None = None,
         starts.add((row.area_id, row.valid_from))
         if (row.area_id, row.valid_from, row.controller, row.control_type) in ends:
             continue
-        text = row.change or f"{row.controller} {row.control_type}: {row.label or row.area_id}"
+        text = row.change or t("{controller} {control_type}: {area}", controller=t(row.controller),
+                               control_type=t(row.control_type), area=_own(row.label or row.area_id, t))
         events.setdefault(row.valid_from, []).append((row.area_id, text))
     for row in layers.itertuples():
         if pd.notna(row.valid_to) and (row.area_id, row.valid_to) not in starts:
-            text = row.end_change or f"End of {row.controller} {row.control_type}: {row.label or row.area_id}"
+            text = row.end_change or t("End of {controller} {control_type}: {area}", controller=t(row.controller),
+                                       control_type=t(row.control_type), area=_own(row.label or row.area_id, t))
             events.setdefault(row.valid_to, []).append((row.area_id, text))
     out = []
     for day in sorted(events):
         texts = list(dict.fromkeys(t for _, t in events[day] if t))
         written = set(written_changes.get(day, ()))   # a period's own `change` text says more than a default one
-        named = sorted([t for t in texts if not t.startswith(("End of ",))] or texts, key=lambda t: t not in written)
-        out.append({"date": day, "description": "; ".join(dict.fromkeys(named[:2])) + (" …" if len(named) > 2 else ""),
+        ending = t("End of {controller} {control_type}: {area}").split("{")[0]
+        named = sorted([x for x in texts if not x.startswith(ending)] or texts, key=lambda x: x not in written)
+        out.append({"date": day, "description": ("؛ " if t.rtl else "; ").join(dict.fromkeys(named[:2]))
+                    + (" …" if len(named) > 2 else ""),
                     "area_ids": tuple(dict.fromkeys(a for a, _ in events[day]))})
     return pd.DataFrame(out, columns=["date", "description", "area_ids"])
 
 
-def summarise(areas: pd.DataFrame) -> list[str]:
+def _own(text, t) -> str:
+    return t.isolate(text) if t.rtl else str(text)
+
+
+def _said_in(layers: pd.DataFrame, t) -> pd.DataFrame:
+    """The layer with its `change` / `end_change` texts in the translator's language: the period's
+    `change_<lang>` column where it has one, else empty (the description is then built in the language)."""
+    out = layers.copy()
+    for column in ("change", "end_change"):
+        own = f"{column}_{t.lang}"
+        if column in out:
+            out[column] = out[own].where(out[own].notna(), None) if own in out else None
+    return out
+
+
+def summarise(areas: pd.DataFrame, *, lang: str = "en") -> list[str]:
     """One line per controller for the panel beside the map: the areas it holds, apart from the areas
     where it is only active (insurgent activity, support zones, influence), so a 2019 attack zone is
-    never counted as ground held; claimed periods are counted as such."""
+    never counted as ground held; claimed periods are counted as such. Said in `lang`."""
+    t = translator(lang)
     if areas is None or len(areas) == 0:
         return []
     frame = pd.DataFrame({"controller": areas["controller"].astype(str).to_numpy(),
@@ -373,11 +400,12 @@ def summarise(areas: pd.DataFrame) -> list[str]:
         parts = []
         if held:
             claimed = int((rows["held"] & rows["claimed"]).sum())
-            parts.append(f"{held} area{'s' if held != 1 else ''} held"
-                         + (f" ({claimed} only claimed)" if claimed else ""))
+            parts.append(t.plural("{n} area held", "{n} areas held", held)
+                         + (t(" ({n} only claimed)", n=claimed) if claimed else ""))
         if active:
-            parts.append(f"{active} area{'s' if active != 1 else ''} of insurgent activity or influence, not control")
-        lines.append(f"{name}: " + "; ".join(parts))
+            parts.append(t.plural("{n} area of insurgent activity or influence, not control",
+                                  "{n} areas of insurgent activity or influence, not control", active))
+        lines.append(f"{t(name)}: " + ("؛ " if t.rtl else "; ").join(parts))
     return lines
 
 

@@ -6,6 +6,10 @@ the map iframe. `incident_layer` and `control_layer` return FeatureGroups for st
 `feature_group_to_add`. The elements are `geo.elements.AtlasElement`s: fixed template files, data
 only as JSON variables, rendered once (never re-compiled as a template). In the page, data is put on
 the page with `textContent`, never as HTML: a note containing `<script>` is shown as text.
+
+Every word the map shows is in the reader's language (`lang`, see i18n): legend, popups, tooltips,
+layer names, attribution, place labels (Arabic name first in Arabic). The templates hold no words:
+the translated words reach them as data (`words`), like everything else.
 """
 from __future__ import annotations
 
@@ -22,47 +26,70 @@ import pandas as pd
 # How incidents read and look is defined once in events.labels (the exports use it too); named here
 # as well because the page and the snapshots reach them through the map.
 from events.labels import EVENT_COLOURS, OTHER_COLOUR, PRECISION_LABELS, date_label, killed_text  # noqa: F401
+from events.labels import precision_labels, type_name
 from geo import assets, control
 from geo.elements import AtlasElement
+from i18n import FSI, N_, PDI, translator
 
 CENTER = (35.35, 44.05)
 ZOOM = 8
 CONTROLLER_COLOURS = {
-    "Iraqi federal government": "#1f4e9c",
-    "Kurdistan Regional Government / Peshmerga": "#e0a800",
-    "ISIS": "#1a1a1a",
-    "Insurgent groups (JRTN, Islamic Army, Ansar al-Sunna)": "#8c2d04",
-    "Peshmerga and PMF (joint)": "#b07aa1",
-    "PMF": "#2e8b57",
-    "US-led coalition": "#6baed6",
-    "Iraqi government and US-led coalition": "#4a78b5",
-    "Iraqi government, US-led coalition and Peshmerga (joint patrols)": "#8a8f3a",
-    "Iraqi government with Kurdish security forces (joint)": "#7f8c4d",
-    "Iraqi army, Peshmerga and PMF (joint)": "#b07aa1",
-    "Insurgent groups (Naqshbandiya Army, al-Qaeda)": "#8c2d04",
-    "Amirli's Turkmen defenders (Iraqi government)": "#3b6fb6",
+    N_("Iraqi federal government"): "#1f4e9c",
+    N_("Kurdistan Regional Government / Peshmerga"): "#e0a800",
+    N_("ISIS"): "#1a1a1a",
+    N_("Insurgent groups (JRTN, Islamic Army, Ansar al-Sunna)"): "#8c2d04",
+    N_("Peshmerga and PMF (joint)"): "#b07aa1",
+    N_("PMF"): "#2e8b57",
+    N_("US-led coalition"): "#6baed6",
+    N_("Iraqi government and US-led coalition"): "#4a78b5",
+    N_("Iraqi government, US-led coalition and Peshmerga (joint patrols)"): "#8a8f3a",
+    N_("Iraqi government with Kurdish security forces (joint)"): "#7f8c4d",
+    N_("Iraqi army, Peshmerga and PMF (joint)"): "#b07aa1",
+    N_("Insurgent groups (Naqshbandiya Army, al-Qaeda)"): "#8c2d04",
+    N_("Amirli's Turkmen defenders (Iraqi government)"): "#3b6fb6",
 }
 # control type -> (fill opacity at high confidence, dash pattern of the outline, outline weight)
 CONTROL_STYLES = {
-    "control": (0.38, None, 2),
-    "joint": (0.28, "8 4", 2),
-    "contested": (0.16, "4 4", 2),
-    "influence": (0.13, "2 6", 2),
-    "insurgent activity": (0.13, "1 5", 3),
-    "besieged": (0.30, "2 4", 3),
-    "support zone": (0.10, "1 8", 2),
+    N_("control"): (0.38, None, 2),
+    N_("joint"): (0.28, "8 4", 2),
+    N_("contested"): (0.16, "4 4", 2),
+    N_("influence"): (0.13, "2 6", 2),
+    N_("insurgent activity"): (0.13, "1 5", 3),
+    N_("besieged"): (0.30, "2 4", 3),
+    N_("support zone"): (0.10, "1 8", 2),
 }
-CONFIDENCE_FACTOR = {"high": 1.0, "medium": 0.7, "low": 0.45}
+CONFIDENCE_FACTOR = {N_("high"): 1.0, N_("medium"): 0.7, N_("low"): 0.45}
 TILES = [
     {"name": "OpenStreetMap", "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
      "attribution": "&copy; OpenStreetMap contributors"},
-    {"name": "Satellite (Esri World Imagery)",
+    {"name": N_("Satellite (Esri World Imagery)"),
      "url": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
      "attribution": "Imagery &copy; Esri, Maxar, Earthstar Geographics"},
 ]
 BASE_PANE = "atlasBase"
-OFFLINE_NAME = "Offline base (atlas boundaries and places)"
-OFFLINE_ATTRIBUTION = "Offline base: atlas approximate boundaries; places &copy; GeoNames (CC BY 4.0)"
+# Words of the control periods shown in popups: the precision of an uncertain end, the basis of a period.
+CONTROL_WORDS = (N_("range"), N_("assessed"), N_("claimed"))
+
+
+def _tile_specs() -> list[tuple[str, str, str]]:
+    return [(spec["name"], spec["url"], spec["attribution"]) for spec in TILES]
+OFFLINE_NAME = N_("Offline base (atlas boundaries and places)")
+OFFLINE_ATTRIBUTION = N_("Offline base: atlas approximate boundaries; places &copy; GeoNames (CC BY 4.0)")
+
+
+def popup_words(*, lang: str = "en") -> dict:
+    """The words of the incident and control popups and tooltips, in the language (data for the templates)."""
+    t = translator(lang)
+    return {"rtl": t.rtl, "dir": t.direction,
+            "date": t("Date"), "dates": t("Dates"), "type": t("Type"), "killed": t("Killed"), "places": t("Places"),
+            "precision": t("Place precision"), "source": t("Source"),
+            "zoom_in": t("Zoom in, or pick one in the panel beside the map."),
+            "control": t("Control"), "area": t("Area"), "period": t("Period"), "confidence": t("Confidence"),
+            "basis": t("Basis"), "kind": t("Kind"), "held": t("held"),
+            "not_held": t("insurgent activity / influence (not control)"), "geometry": t("Geometry"),
+            "approximate": t("approximate"), "as_supplied": t("as supplied"), "notes": t("Notes"),
+            "sources": t("Sources:"),
+            "types": {name: type_name(name, lang=lang) for name in EVENT_COLOURS}}
 
 
 class AtlasScript(JSCSSMixin, AtlasElement):
@@ -79,17 +106,20 @@ class OfflineFallback(AtlasElement):
 
     template_file = "offline_fallback.js"
 
-    def __init__(self, tiles, offline, *, errors: int = 3, timeout_ms: int = 4000, offline_now: bool = False):
-        super().__init__(None, errors=errors, timeout_ms=timeout_ms, attribution=OFFLINE_ATTRIBUTION,
+    def __init__(self, tiles, offline, *, errors: int = 3, timeout_ms: int = 4000, offline_now: bool = False,
+                 lang: str = "en"):
+        t = translator(lang)
+        super().__init__(None, errors=errors, timeout_ms=timeout_ms, attribution=t(OFFLINE_ATTRIBUTION),
                          offline_now=offline_now,
-                         message="Offline base (atlas boundaries and places)" if offline_now else
-                         "No network: showing the offline base (atlas boundaries and places)")
+                         message=t("Offline base (atlas boundaries and places)") if offline_now else
+                         t("No network: showing the offline base (atlas boundaries and places)"))
         self.tile_names = [t.get_name() for t in tiles]
         self.offline_name = offline.get_name()
 
 
 class PlaceLabels(AtlasElement):
-    """Permanent bilingual labels (English / Arabic) for the main places, built with textContent."""
+    """Permanent bilingual labels (English · Arabic; Arabic first with `arabic_first`) for the main
+    places, built with textContent."""
 
     template_file = "place_labels.js"
 
@@ -100,17 +130,21 @@ class Legend(AtlasElement):
     template_file = "legend.js"
 
 
-def legend_data() -> dict:
-    """What the legend lists (also used by exports)."""
+def legend_data(*, lang: str = "en") -> dict:
+    """What the legend lists, in the language (also used by exports); `titles` and `dir` lay it out."""
+    t = translator(lang)
     return {
-        "types": [[t, c] for t, c in EVENT_COLOURS.items()],
-        "precision": [["exact place", "solid", "#555"], ["near a named place (~25 km)", "solid", "transparent"],
-                      ["district / governorate only", "dashed", "transparent"]],
-        "controllers": [[c, col] for c, col in CONTROLLER_COLOURS.items()],
-        "control_types": [[t, "solid" if dash is None else "dashed", round(op * 0.8, 2)]
-                          for t, (op, dash, _) in CONTROL_STYLES.items()],
-        "note": "Areas are approximate (dashed outlines: uncertain); paler = lower confidence. "
-                "Size = killed (highest report).",
+        "types": [[type_name(name, lang=lang), c] for name, c in EVENT_COLOURS.items()],
+        "precision": [[t("exact place"), "solid", "#555"], [t("near a named place (~25 km)"), "solid", "transparent"],
+                      [t("district / governorate only"), "dashed", "transparent"]],
+        "controllers": [[t(c), col] for c, col in CONTROLLER_COLOURS.items()],
+        "control_types": [[t(name), "solid" if dash is None else "dashed", round(op * 0.8, 2)]
+                          for name, (op, dash, _) in CONTROL_STYLES.items()],
+        "note": t("Areas are approximate (dashed outlines: uncertain); paler = lower confidence. "
+                  "Size = killed (highest report)."),
+        "titles": {"legend": t("Legend"), "types": t("Incidents by type"), "precision": t("Location precision"),
+                   "controllers": t("Areas of control (date on the slider)"), "control_types": t("Control type")},
+        "dir": t.direction,
     }
 
 
@@ -155,17 +189,29 @@ def cells(frame: pd.DataFrame, *, zoom: int, cell_px: int = CELL_PX) -> np.ndarr
     return (np.floor(x / size).astype(np.int64) << 32) + (np.floor(y / size).astype(np.int64) & 0xFFFFFFFF)
 
 
-def _incident(row, kind_type: str, radius: float, label: str) -> dict:
+def _incident(row, kind_type: str, radius: float, label: str, lang: str) -> dict:
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]},
-            "properties": {"id": row.incident_id, "kind": "incident", "t": kind_type, "ty": kind_type,
+            "properties": {"id": row.incident_id, "kind": "incident", "t": kind_type,
+                           "ty": type_name(kind_type, lang=lang),
                            "p": int(row.geo_precision), "r": radius, "n": label,
-                           "d": date_label(row.date_start, row.date_end, row.date_precision),
-                           "k": killed_text(row.killed_low, row.killed_best, row.killed_high),
+                           "d": date_label(row.date_start, row.date_end, row.date_precision, lang=lang),
+                           "k": killed_text(row.killed_low, row.killed_best, row.killed_high, lang=lang),
                            "s": row.source_dataset}}
 
 
+def place_names(frame: pd.DataFrame, *, lang: str = "en") -> np.ndarray:
+    """Each incident's place as a reader of the language names it: in Arabic its Arabic name where
+    known, else the name as given, else its district, else 'Unknown place'."""
+    names = frame["place"]
+    if translator(lang).lang == "ar" and "place_ar" in frame:
+        arabic = frame["place_ar"].where(frame["place_ar"].astype("string").str.strip().fillna("") != "")
+        names = arabic.fillna(names)
+    t = translator(lang)
+    return names.fillna(frame["admin2"]).fillna(t("Unknown place")).astype(str).to_numpy()
+
+
 def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: int = CELL_PX,
-                      max_ids: int = 50, max_features: int = MAX_FEATURES) -> dict:
+                      max_ids: int = 50, max_features: int = MAX_FEATURES, lang: str = "en") -> dict:
     """A compact GeoJSON FeatureCollection of incidents for the map (ids, not full records).
 
     With `zoom`, incidents sharing a screen cell become one "cluster" feature (count, dominant
@@ -176,14 +222,14 @@ def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: 
         return {"type": "FeatureCollection", "features": []}
     cols = ["incident_id", "lon", "lat", "geo_precision", "date_start", "date_end", "date_precision",
             "killed_low", "killed_best", "killed_high", "source_dataset"]
-    labels = frame["place"].fillna(frame["admin2"]).fillna("Unknown place").astype(str).to_numpy()
+    labels = place_names(frame, lang=lang)
     types = frame["event_type"].astype(str).to_numpy()
     frame = pd.DataFrame({c: frame[c] for c in cols})  # only what the map needs: masks below copy less
     killed = frame["killed_high"].astype("float64")
     radius = (4 + 2.2 * np.sqrt(killed.fillna(0).clip(lower=0))).clip(upper=20).round(1).to_numpy()
     if zoom is None:
         return {"type": "FeatureCollection", "features": [
-            _incident(row, types[i], float(radius[i]), labels[i])
+            _incident(row, types[i], float(radius[i]), labels[i], lang)
             for i, row in enumerate(frame[cols].itertuples(index=False))]}
     keys = cells(frame, zoom=zoom, cell_px=cell_px)
     uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
@@ -192,17 +238,17 @@ def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: 
         keys = cells(frame, zoom=zoom, cell_px=cell_px)
         uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     single = counts[inverse] == 1
-    features = [_incident(row, types[i], float(radius[i]), labels[i])
+    features = [_incident(row, types[i], float(radius[i]), labels[i], lang)
                 for i, row in zip(np.flatnonzero(single), frame[cols].iloc[np.flatnonzero(single)].itertuples(index=False))]
     many = ~single
     if many.any():
         features += _clusters(frame[many], keys[many], types[many], labels[many], killed[many], zoom=zoom,
-                              max_ids=max_ids, cell_px=cell_px)
+                              max_ids=max_ids, cell_px=cell_px, lang=lang)
     return {"type": "FeatureCollection", "features": features}
 
 
 def _clusters(frame: pd.DataFrame, keys: np.ndarray, types: np.ndarray, labels: np.ndarray, killed: pd.Series, *,
-              zoom: int, max_ids: int, cell_px: int) -> list[dict]:
+              zoom: int, max_ids: int, cell_px: int, lang: str = "en") -> list[dict]:
     """One feature per screen cell holding several incidents, computed with group-bys (no per-cell scans)."""
     sub = pd.DataFrame({"cell": keys, "lat": frame["lat"].to_numpy(), "lon": frame["lon"].to_numpy(), "type": types,
                         "place": labels, "id": frame["incident_id"].to_numpy(),
@@ -219,21 +265,40 @@ def _clusters(frame: pd.DataFrame, keys: np.ndarray, types: np.ndarray, labels: 
                   .groupby("cell")["place"].agg("; ".join))
     small = agg.index[agg["n"] <= max_ids]
     ids = sub[sub["cell"].isin(small)].groupby("cell")["id"].agg(list)
+    t = translator(lang)
     features = []
     for cell, row in agg.iterrows():
         listed = type_lists[cell]
         props = {"kind": "cluster", "cell": str(cell), "z": int(zoom), "px": int(cell_px), "n": int(row.n),
                  "t": listed[0][0],
                  "types": listed, "r": float(min(9 + 3 * math.log2(row.n), 24)),
-                 "d": f"{pd.Timestamp(row.start):%d %b %Y} – {pd.Timestamp(row.end):%d %b %Y}",
-                 "k": (f"{int(row.lo)}–{int(row.hi)}" if row.lo != row.hi else str(int(row.hi)))
-                      + (f" ({int(row.n - row.known)} unknown)" if row.known < row.n else ""),
-                 "places": top_places.get(cell, "")[:120]}
+                 "d": _span(pd.Timestamp(row.start), pd.Timestamp(row.end), t),
+                 "k": _toll(row, t),
+                 "places": top_places.get(cell, "")[:120],
+                 "title": t.plural("{n} incident here", "{n} incidents here", int(row.n)),
+                 "tip": t.plural("{n} incident", "{n} incidents", int(row.n))}
         if cell in ids.index:
             props["ids"] = ids[cell]
         features.append({"type": "Feature", "properties": props,
                          "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]}})
     return features
+
+
+def _span(start: pd.Timestamp, end: pd.Timestamp, t) -> str:
+    """'05 Jun 2014 – 10 Jul 2014'; in a right-to-left language with its month names, isolated as one run."""
+    if t.lang == "en":
+        return f"{start:%d %b %Y} – {end:%d %b %Y}"
+    return t.isolate(f"{t.date(start)} – {t.date(end)}")
+
+
+def _toll(row, t) -> str:
+    """A cluster's killed: '3–9', '4 (2 unknown)'."""
+    figure = f"{int(row.lo)}–{int(row.hi)}" if row.lo != row.hi else str(int(row.hi))
+    if t.rtl:
+        figure = t.isolate(figure)
+    if row.known < row.n:
+        figure += t(" ({n} unknown)", n=int(row.n - row.known))
+    return figure
 
 
 def in_view(frame: pd.DataFrame, bounds: dict | None, *, margin: float = 0.5) -> pd.DataFrame:
@@ -257,13 +322,15 @@ def in_cell(frame: pd.DataFrame, *, cell: str, zoom: int, cell_px: int = CELL_PX
 
 
 def incident_layer(frame: pd.DataFrame, *, heat: bool = False, zoom: int | None = None,
-                   name: str = "Incidents", selected: str | None = None,
-                   assets_url: str = assets.URL, attribution=()) -> folium.FeatureGroup:
+                   name: str | None = None, selected: str | None = None,
+                   assets_url: str = assets.URL, attribution=(), lang: str = "en") -> folium.FeatureGroup:
     """The incidents in view as one FeatureGroup: points (aggregated per screen cell at `zoom`),
     or a heat map of the same points. The `selected` incident (or the counted circle holding it)
     is drawn with a highlight ring. `attribution`: the data credits owed for these incidents
-    (`events.exports.credits`, plain text lines), shown in the map's attribution box."""
-    group = folium.FeatureGroup(name=name)
+    (`events.exports.credits`, plain text lines), shown in the map's attribution box. `name`: the
+    layer's name in the layer control (default 'Incidents' in the language)."""
+    t = translator(lang)
+    group = folium.FeatureGroup(name=t("Incidents") if name is None else name)
     if attribution:
         group.add_child(LayerAttribution(attribution))
     if heat:
@@ -272,8 +339,9 @@ def incident_layer(frame: pd.DataFrame, *, heat: bool = False, zoom: int | None 
         assets.declare(HeatMap(np.column_stack([frame["lat"], frame["lon"], weights]).tolist(), radius=18, blur=14,
                                min_opacity=0.3), "heat", assets_url).add_to(group)
         return group
-    group.add_child(IncidentLayer(incident_features(frame, zoom=zoom), colours=EVENT_COLOURS, selected=selected,
-                                  precision={str(k): v for k, v in PRECISION_LABELS.items()}))
+    group.add_child(IncidentLayer(incident_features(frame, zoom=zoom, lang=lang), colours=EVENT_COLOURS,
+                                  selected=selected, words=popup_words(lang=lang),
+                                  precision={str(k): v for k, v in precision_labels(lang=lang).items()}))
     return group
 
 
@@ -286,32 +354,46 @@ def control_style(controller: str, control_type: str, confidence: str) -> dict:
             "fillOpacity": round(opacity * factor, 3), "opacity": 0.5 + 0.5 * factor}
 
 
-def control_features(areas: gpd.GeoDataFrame) -> dict:
-    """GeoJSON of the control periods with their style and popup fields."""
+def control_features(areas: gpd.GeoDataFrame, *, lang: str = "en") -> dict:
+    """GeoJSON of the control periods with their style and popup fields (words in the language; the
+    controller, type and confidence keys stay as stored, their shown names beside them)."""
+    t = translator(lang)
     features = []
     for row in areas.itertuples():
-        end = "ongoing" if pd.isna(row.valid_to) else f"{row.valid_to:%d %b %Y}"
+        basis = getattr(row, "basis", "") or ""
+        claimed_by = getattr(row, "claimed_by", "") or ""
         uncertain = []
         if row.from_precision and row.from_precision != "day":
-            uncertain.append(f"start known to {row.from_precision}")
+            uncertain.append(t("start known to {precision}", precision=t(row.from_precision)))
         if isinstance(row.to_precision, str) and row.to_precision not in ("", "day") and pd.notna(row.valid_to):
-            uncertain.append(f"end known to {row.to_precision}")
+            uncertain.append(t("end known to {precision}", precision=t(row.to_precision)))
+        if t.lang == "en":
+            period = f"{row.valid_from:%d %b %Y} – " + ("ongoing" if pd.isna(row.valid_to) else f"{row.valid_to:%d %b %Y}")
+        else:
+            period = t.isolate(f"{t.date(row.valid_from)} – "
+                               + (t("ongoing") if pd.isna(row.valid_to) else t.date(row.valid_to)))
         features.append({
             "type": "Feature", "geometry": json.loads(gpd.GeoSeries([row.geometry]).to_json())["features"][0]["geometry"],
             "properties": {"kind": "control", "area_id": row.area_id, "controller": row.controller,
                            "control_type": row.control_type, "confidence": row.confidence, "label": row.label,
                            "approximate": bool(row.approximate), "notes": row.notes,
-                           "period": f"{row.valid_from:%d %b %Y} – {end}" + (f" ({'; '.join(uncertain)})" if uncertain else ""),
+                           "period": period + (f" ({'; '.join(uncertain)})" if uncertain else ""),
                            "sources": json.loads(row.sources),
-                           "basis": getattr(row, "basis", "") or "", "claimed_by": getattr(row, "claimed_by", "") or "",
+                           "basis": basis, "claimed_by": claimed_by,
+                           "basis_text": (t("claimed by {name}", name=claimed_by) if basis == "claimed" else
+                                          t(basis) if basis else t("not stated")),
+                           "names": {"controller": t(str(row.controller)), "control_type": t(str(row.control_type)),
+                                     "confidence": t(str(row.confidence))},
                            "held": row.control_type in control.HELD_TYPES,
                            "style": control_style(row.controller, row.control_type, row.confidence)}})
     return {"type": "FeatureCollection", "features": features}
 
 
-def control_layer(areas: gpd.GeoDataFrame, *, name: str = "Areas of control") -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=name)
-    group.add_child(ControlLayer(control_features(areas)))
+def control_layer(areas: gpd.GeoDataFrame, *, name: str | None = None, lang: str = "en") -> folium.FeatureGroup:
+    """The areas of control as one FeatureGroup (`name` default: 'Areas of control' in the language)."""
+    t = translator(lang)
+    group = folium.FeatureGroup(name=t("Areas of control") if name is None else name)
+    group.add_child(ControlLayer(control_features(areas, lang=lang), words=popup_words(lang=lang)))
     return group
 
 
@@ -333,36 +415,41 @@ def _boundary_layer(boundaries: gpd.GeoDataFrame, *, name: str, fill: bool) -> f
 
 def build_map(*, boundaries: gpd.GeoDataFrame, places: pd.DataFrame, center=CENTER, zoom: int = ZOOM,
               height: str = "100%", overlays=(), legend_open: bool = False, offline: bool = False,
-              width: str = "100%", assets_url: str = assets.URL) -> folium.Map:
+              width: str = "100%", assets_url: str = assets.URL, lang: str = "en") -> folium.Map:
     """The base map (identical for identical inputs): online tiles with an automatic offline base,
     admin boundaries (toggleable), bilingual place labels, the legend and a scale bar.
 
     `overlays` (FeatureGroups) are drawn into the map itself, for standalone pages; in the app the
     changing layers go to st_folium's `feature_group_to_add` instead, so the base never reloads.
-    `assets_url`: where the page loads Leaflet and the plugins from (declared on these elements only)."""
+    `assets_url`: where the page loads Leaflet and the plugins from (declared on these elements only).
+    `lang`: the language of every word on the map; a right-to-left language lays the legend, popups
+    and labels out right to left in Noto Sans Arabic (loaded from `assets_url`)."""
+    t = translator(lang)
     m = assets.declare(folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True,
                                   control_scale=True, maxZoom=18, minZoom=5, height=height, width=width),
                        "map", assets_url)
-    m.add_child(assets.declare(AtlasScript(), "heat", assets_url))
+    font = {"family": assets.FONT_FAMILY, "url": f"{assets_url.rstrip('/')}/{assets.FONT}"} if t.rtl else None
+    m.add_child(assets.declare(AtlasScript(None, rtl=t.rtl, font=font), "heat", assets_url))
     folium.map.CustomPane(BASE_PANE, z_index=250).add_to(m)  # above tiles, below every overlay
-    tiles = [folium.TileLayer(t["url"], name=t["name"], attr=t["attribution"], max_zoom=18, show=(i == 0))
-             for i, t in enumerate(TILES)]
-    for t in tiles:
-        t.add_to(m)
+    tiles = [folium.TileLayer(url, name=t(name), attr=credit, max_zoom=18, show=(i == 0))
+             for i, (name, url, credit) in enumerate(_tile_specs())]
+    for tile in tiles:
+        tile.add_to(m)
     approx = bool(boundaries["approximate"].any()) if "approximate" in boundaries else True
-    offline_group = folium.FeatureGroup(name=OFFLINE_NAME, overlay=False, show=False)
+    offline_group = folium.FeatureGroup(name=t(OFFLINE_NAME), overlay=False, show=False)
     _boundary_layer(boundaries, name="offline-base", fill=True).add_to(offline_group)
     offline_group.add_to(m)
-    admin = folium.FeatureGroup(name="Admin boundaries" + (" (approximate)" if approx else " (official)"), show=True)
+    admin = folium.FeatureGroup(name=t("Admin boundaries (approximate)") if approx else t("Admin boundaries (official)"),
+                                show=True)
     _boundary_layer(boundaries, name="admin", fill=False).add_to(admin)
     admin.add_to(m)
-    labels = folium.FeatureGroup(name="Place labels (English · العربية)", show=True)
-    labels.add_child(PlaceLabels(places_payload(places)))
+    labels = folium.FeatureGroup(name=t("Place labels (English · العربية)"), show=True)
+    labels.add_child(PlaceLabels(places_payload(places), arabic_first=t.rtl))
     labels.add_to(m)
     for layer in overlays:
         layer.add_to(m)
-    m.add_child(OfflineFallback(tiles, offline_group, offline_now=offline))
-    m.add_child(Legend(legend_data(), collapsed=not legend_open))
+    m.add_child(OfflineFallback(tiles, offline_group, offline_now=offline, lang=lang))
+    m.add_child(Legend(legend_data(lang=lang), collapsed=not legend_open))
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 
@@ -410,15 +497,21 @@ def _days(values) -> list:
 
 
 def time_slider(incidents: pd.DataFrame, areas: gpd.GeoDataFrame, *, start, first, last, trail_days: int = 90,
-                step_days: int = 30, interval_ms: int = 700) -> TimeSlider:
-    """The standalone page's time slider over `first`..`last`, opening on `start`."""
-    inc = incident_features(incidents)
+                step_days: int = 30, interval_ms: int = 700, lang: str = "en") -> TimeSlider:
+    """The standalone page's time slider over `first`..`last`, opening on `start` (words in `lang`)."""
+    t = translator(lang)
+    inc = incident_features(incidents, lang=lang)
     for f, a, b in zip(inc["features"], _days(incidents["date_start"]), _days(incidents["date_end"])):
         f["properties"]["t0"], f["properties"]["t1"] = a, b
-    ctl = control_features(areas)
+    ctl = control_features(areas, lang=lang)
     for f, a, b in zip(ctl["features"], _days(areas["valid_from"]), _days(areas["valid_to"])):
         f["properties"]["t0"], f["properties"]["t1"] = a, b
     first_day, last_day, start_day = _days([first, last, start])
     return TimeSlider({"incidents": inc, "control": ctl, "first": first_day, "last": last_day, "start": start_day},
                       trail_days=trail_days, step_days=step_days, interval_ms=interval_ms,
-                      style={"colours": EVENT_COLOURS, "precision": {str(k): v for k, v in PRECISION_LABELS.items()}})
+                      style={"colours": EVENT_COLOURS, "words": popup_words(lang=lang),
+                             "precision": {str(k): v for k, v in precision_labels(lang=lang).items()}},
+                      words={"play": t("▶ Play"), "pause": t("❚❚ Pause"), "dir": t.direction,
+                             "isolate": [FSI, PDI] if t.rtl else ["", ""],
+                             # filled in by the page: {start}, {end}, {days}, {day}
+                             "caption": t("Incidents {start} – {end} ({days} days); areas of control on {day}")})

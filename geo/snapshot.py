@@ -7,10 +7,13 @@ ACLED and GTD with the access date, `accessed`, and the filters in words) and th
 style and image is inlined, so the HTML opens offline from an e-mail attachment. PNG and PDF are
 rendered by headless Chromium (Playwright driving Debian's /usr/bin/chromium), which waits for the
 map's own "drawn" signal (base drawn, incidents and control areas on the map), never a fixed sleep.
+
+Every word is in the view's language (`View.lang`, see i18n): titles, legend, captions, cover, dates
+with the month names read in Iraq; a right-to-left language lays the page out right to left and
+embeds Noto Sans Arabic in the file, so Chromium draws Arabic well with no network and no system font.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
 import math
@@ -18,17 +21,17 @@ import struct
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import pandas as pd
 
-from events import exports, labels, model, query
+from events import exports, labels, query
 from events import view as events_view
 from events.errors import AtlasError
 from geo import assets, control, gazetteer, mapview
 from geo import boundaries as admin_boundaries
 from geo.elements import AtlasElement
+from i18n import N_, translator
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,6 +50,8 @@ LEGEND_PX = 280    # the open legend's width and margin, at the map's lower righ
 TEXT_MAX = 160     # characters of a title or subtitle
 ALWAYS_LABELLED = ("Kirkuk",)
 LABEL_RANKS = {"governorate seat": 0, "district seat": 1, "sub-district seat": 2, "town": 3, "village": 4}
+ATLAS_TITLE = N_("Kirkuk incident atlas")   # the default titles, shown in the view's language
+BRIEFING_TITLE = N_("Kirkuk briefing")
 
 
 class SnapshotError(AtlasError, ValueError):
@@ -67,9 +72,10 @@ class View:
     zoom: int = mapview.ZOOM
     bounds: tuple[float, float, float, float] | None = STUDY_BOUNDS   # south, west, north, east; None: centre/zoom
     offline: bool = False   # draw the offline base directly instead of trying online tiles first
-    title: str = "Kirkuk incident atlas"
+    title: str = ATLAS_TITLE
     label: str = ""
     subtitle: str = ""
+    lang: str = "en"   # the language of every word of the export (i18n code)
 
     @property
     def on(self) -> pd.Timestamp:
@@ -77,11 +83,19 @@ class View:
         return self.end
 
     def text(self) -> str:
+        """The date or window in large type ('16 October 2017', '01 Jun 2014 – 31 Dec 2014')."""
         if self.label:
             return self.label
+        t = translator(self.lang)
+        if t.lang == "en":
+            return f"{self.end:%d %B %Y}" if self.start == self.end else f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
         if self.start == self.end:
-            return f"{self.end:%d %B %Y}"
-        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+            return t.date(self.end, "long")
+        return t.isolate(f"{t.date(self.start)} – {t.date(self.end)}")
+
+    def heading(self) -> str:
+        """The title as shown: the user's, or the atlas's own in the view's language."""
+        return translator(self.lang)(ATLAS_TITLE) if self.title == ATLAS_TITLE else self.title
 
 
 def view_for(*, date=None, start=None, end=None, trail_days: int = 90, **options) -> View:
@@ -89,8 +103,9 @@ def view_for(*, date=None, start=None, end=None, trail_days: int = 90, **options
     if date is not None:
         day = _checked_date(date, "date")
         first = day - pd.Timedelta(days=trail_days - 1)
-        label = options.pop("label", "") or f"{day:%d %B %Y}"
-        subtitle = options.pop("subtitle", "") or f"incidents of the {trail_days} days to this date"
+        t = translator(options.get("lang", "en"))
+        label = options.pop("label", "") or (f"{day:%d %B %Y}" if t.lang == "en" else t.date(day, "long"))
+        subtitle = options.pop("subtitle", "") or t("incidents of the {n} days to this date", n=trail_days)
         return View(start=first, end=day, label=label, subtitle=subtitle, **options)
     if start is None or end is None:
         raise SnapshotError("give a date, or both the start and the end of a window")
@@ -105,9 +120,22 @@ def view_from(shown: events_view.View, **options) -> View:
     when the view has them, the map's centre and zoom (else the study area); `options` override."""
     framing = (dict(center=(shown.lat, shown.lon), zoom=shown.zoom, bounds=None)
                if shown.lat is not None and shown.lon is not None and shown.zoom is not None else {})
+    lang = options.pop("lang", getattr(shown, "lang", "en"))
     return View(**{"start": shown.start, "end": shown.end, "filters": shown.filters(),
                    "controllers": list(shown.controllers), "show_control": shown.show_control, "heat": shown.heat,
-                   "label": shown.label(), **framing, **options})
+                   "label": _view_label(shown, lang), "lang": lang, **framing, **options})
+
+
+def _view_label(shown: events_view.View, lang: str) -> str:
+    """The view's own label ('As of 05 Jun 2014 (last 90 days)') in the language."""
+    t = translator(lang)
+    if t.lang == "en":
+        return shown.label()
+    if shown.mode == "as of":
+        trail = next((k for k, v in events_view.TRAILS.items() if v == shown.trail_days), None)
+        trail = t(trail) if trail else t("last {n} days", n=shown.trail_days)
+        return t("As of {date} ({trail})", date=t.date(shown.end), trail=trail)
+    return t.isolate(f"{t.date(shown.start)} – {t.date(shown.end)}")
 
 
 def _checked_date(value, what: str) -> pd.Timestamp:
@@ -198,9 +226,9 @@ def _framing(view: View, width: int, height: int, *, framing: str = "view",
 
 
 def filters_text(view: View) -> str:
-    """The view's filters and window in words, as the ACLED and GTD credits ask for them."""
+    """The view's filters and window in words (in its language), as the ACLED and GTD credits ask for them."""
     filters = {**view.filters, **({"controllers": list(view.controllers)} if view.controllers else {})}
-    return labels.filters_text(filters, start=view.start, end=view.end)
+    return labels.filters_text(filters, start=view.start, end=view.end, lang=view.lang)
 
 
 def credits(shown: pd.DataFrame, view: View, accessed: dict | None) -> list[str]:
@@ -212,11 +240,18 @@ def credits(shown: pd.DataFrame, view: View, accessed: dict | None) -> list[str]
 
 def _attribution(shown: pd.DataFrame, data_version: str, *, view: View, accessed: dict | None) -> list[str]:
     """The footer's lines (plain text): base map, data credits, data version and time."""
-    lines = ["Base map: OpenStreetMap contributors / Esri when online; offline base from the atlas's approximate "
-             "boundaries and GeoNames places (CC BY 4.0). Areas of control are approximate."]
+    t = translator(view.lang)
+    lines = [t("Base map: OpenStreetMap contributors / Esri when online; offline base from the atlas's approximate "
+               "boundaries and GeoNames places (CC BY 4.0). Areas of control are approximate.")]
     lines += credits(shown, view, accessed)
-    lines.append(f"Data version {data_version} · generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    stamp = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    lines.append(t("Data version {version} · generated {time}", version=_own(data_version, t), time=_own(stamp, t)))
     return lines
+
+
+def _own(text, t) -> str:
+    """`text` isolated in a right-to-left language (a version, a time, a name keeps its own order)."""
+    return t.isolate(text) if t.rtl else str(text)
 
 
 def _footer_px(lines: list[str], width: int) -> int:
@@ -246,9 +281,9 @@ def label_ranks(places: pd.DataFrame) -> dict[str, int]:
     return {str(r.name_en): LABEL_RANKS.get(r.kind, len(LABEL_RANKS)) for r in places.itertuples()}
 
 
-def _map(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str, height: str,
-         pixels: tuple[int, int], extra=(), boundaries: gpd.GeoDataFrame | None = None,
-         attribution: list[str] = (), framing: str = "view", static: bool = False) -> str:
+def map_page(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str, height: str,
+             pixels: tuple[int, int], extra=(), boundaries: gpd.GeoDataFrame | None = None,
+             attribution: list[str] = (), framing: str = "view", static: bool = False) -> str:
     """The map page's HTML with every asset inlined (`pixels`: the map's expected size, for framing;
     `boundaries`: the admin boundaries drawn, default the built-in approximate set; `attribution`:
     the data credits, also in the map's own attribution box). A `static` page (a picture) is framed at
@@ -257,12 +292,12 @@ def _map(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str
     if not static:
         zoom = int(math.floor(zoom))
     places = mapview.label_places(gazetteer.load_gazetteer())
-    overlays = [mapview.control_layer(areas if view.show_control else areas.iloc[0:0])]
+    overlays = [mapview.control_layer(areas if view.show_control else areas.iloc[0:0], lang=view.lang)]
     overlays.append(mapview.incident_layer(shown, heat=view.heat, zoom=int(math.floor(zoom)), assets_url=_VENDOR,
-                                           attribution=attribution))
+                                           attribution=attribution, lang=view.lang))
     m = mapview.build_map(boundaries=admin_boundaries.resolve(boundaries), places=places, center=center, zoom=zoom,
                           height=height, width=width, overlays=overlays, legend_open=True, offline=view.offline,
-                          assets_url=_VENDOR)
+                          assets_url=_VENDOR, lang=view.lang)
     if static:
         m.options["zoomSnap"] = 0   # the fitted zoom as computed, not rounded to a whole level
         m.add_child(NorthArrow())
@@ -270,7 +305,27 @@ def _map(shown: pd.DataFrame, areas: gpd.GeoDataFrame, view: View, *, width: str
                                 gap=2, obstacles=["#atlas-legend", "#atlas-north", ".leaflet-control-scale"]))
     for element in extra:
         m.add_child(element)
-    return assets.inline(m.get_root().render(), base_url=_VENDOR)
+    return _in_language(assets.inline(m.get_root().render(), base_url=_VENDOR), view.lang)
+
+
+_RTL_CSS = """<style>{font}
+html, body, #atlas-header, #atlas-footer, .leaflet-container {{ font-family: '{family}', system-ui, sans-serif; }}
+#atlas-header .counts, #atlas-header .subtitle {{ line-height: 1.2; font-size: 15px; }}
+#atlas-header .title {{ line-height: 1.25; }} #atlas-header .when {{ line-height: 1.1; }}
+#atlas-footer {{ line-height: 1.25; }}
+.leaflet-control-scale-line {{ direction: ltr; }}   /* "20 km", never "km 20" */
+</style>
+"""
+
+
+def _in_language(page: str, lang: str) -> str:
+    """The page marked with its language; right to left, with Noto Sans Arabic inside the file, when RTL."""
+    t = translator(lang)
+    if not t.rtl:
+        return page
+    page = page.replace("<html>", f'<html lang="{t.lang}" dir="rtl">', 1)
+    css = _RTL_CSS.format(font=assets.font_face(embed=True), family=assets.FONT_FAMILY)
+    return page.replace("</head>", css + "</head>", 1)
 
 
 _PAGE_CSS = """
@@ -295,14 +350,32 @@ html, body {{ margin: 0; padding: 0; width: {w}px; height: {h}px; overflow: hidd
 """
 
 
-def _counts_text(shown: pd.DataFrame) -> str:
-    t = query.totals(shown)
+def _counts_text(shown: pd.DataFrame, lang: str = "en") -> str:
+    """'12 incidents · killed 3–9 · wounded: not reported', in the language."""
+    totals = query.totals(shown)
+    t = translator(lang)
+    if t.lang == "en":
+        return _counts_text_en(totals)
+    words = {"killed": (t("killed: not reported"), N_("killed {range}")),
+             "wounded": (t("wounded: not reported"), N_("wounded {range}"))}
 
+    def harm(word: str) -> str:
+        unknown, n = totals[f"{word}_unknown"], totals["incidents"]
+        if n and unknown == n:
+            return words[word][0]
+        figure = t(words[word][1], range=labels.toll_range(totals, word, lang=t.lang))
+        return figure + (t(" (+{n} unreported)", n=unknown) if unknown else "")
+
+    count = t.plural("{n} incident", "{n} incidents", totals["incidents"])
+    return f"{count} · {harm('killed')} · {harm('wounded')}"
+
+
+def _counts_text_en(t: dict) -> str:
     def harm(word: str) -> str:
         unknown, n = t[f"{word}_unknown"], t["incidents"]
         if n and unknown == n:
             return f"{word}: not reported"
-        figure = f"{word} {t[f'{word}_low']:,}–{t[f'{word}_high']:,}"
+        figure = f"{word} {labels.toll_range(t, word)}"
         return figure + (f" (+{unknown} unreported)" if unknown else "")
 
     return f"{t['incidents']:,} incidents · {harm('killed')} · {harm('wounded')}"
@@ -346,14 +419,16 @@ def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFra
     lines = _attribution(shown, data_version, view=view, accessed=accessed)
     footer_px = _footer_px(lines, width)
     map_h = height - HEADER_PX - footer_px
-    page = _map(shown, areas, view, width=f"{width}px", height=f"{map_h}px", pixels=(width, map_h),
+    page = map_page(shown, areas, view, width=f"{width}px", height=f"{map_h}px", pixels=(width, map_h),
                 boundaries=boundaries, attribution=credits(shown, view, accessed), framing=framing, static=True)
+    t = translator(view.lang)
+    on = f"Areas of control on {view.on:%d %b %Y}{'' if view.show_control else ' (hidden)'}" if t.lang == "en" else \
+        t("Areas of control on {date}", date=t.date(view.on)) + ("" if view.show_control else t(" (hidden)"))
     header = (f'<div id="atlas-header"><span class="titles"><span class="title" id="atlas-title">'
-              f'{html.escape(view.title)}</span><span class="subtitle" id="atlas-subtitle">'
+              f'{html.escape(view.heading())}</span><span class="subtitle" id="atlas-subtitle">'
               f'{html.escape(view.subtitle)}</span></span>'
               f'<span class="when" id="atlas-when">{html.escape(view.text())}</span>'
-              f'<span class="counts">{html.escape(_counts_text(shown))}<br>Areas of control on '
-              f'{view.on:%d %b %Y}{"" if view.show_control else " (hidden)"}</span></div>')
+              f'<span class="counts">{html.escape(_counts_text(shown, view.lang))}<br>{html.escape(on)}</span></div>')
     footer = f'<div id="atlas-footer">{"<br>".join(html.escape(line) for line in lines)}</div>'
     css = _PAGE_CSS.format(w=width, h=height, hh=HEADER_PX, fh=footer_px)
     page = page.replace("</head>", css + "</head>", 1)
@@ -379,16 +454,19 @@ def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoData
     layers = control.default_layers(boundaries=boundaries) if layers is None else layers
     live = layers[(layers["valid_from"] <= last) & (layers["valid_to"].isna() | (layers["valid_to"] > first))]
     slider = mapview.time_slider(shown, live if view.show_control else live.iloc[0:0], start=view.end,
-                                 first=first, last=last, trail_days=trail)
+                                 first=first, last=last, trail_days=trail, lang=view.lang)
     empty_areas = layers.iloc[0:0]
     owed = credits(shown, period, accessed)
-    page = _map(shown.iloc[0:0], empty_areas, replace(view, show_control=False), width="100%", height="88%",
+    page = map_page(shown.iloc[0:0], empty_areas, replace(view, show_control=False), width="100%", height="88%",
                 pixels=(1280, 720), extra=[slider], boundaries=boundaries, attribution=owed)
-    title = (f'<div style="font: 600 18px system-ui; padding: 6px 12px">{html.escape(view.title)} · '
-             f'{first:%d %b %Y} – {last:%d %b %Y}</div>')
+    t = translator(view.lang)
+    span = f"{first:%d %b %Y} – {last:%d %b %Y}" if t.lang == "en" else t.isolate(f"{t.date(first)} – {t.date(last)}")
+    font = "600 18px system-ui" if not t.rtl else f"600 18px '{assets.FONT_FAMILY}', system-ui"
+    title = (f'<div style="font: {font}; padding: 6px 12px">{html.escape(view.heading())} · '
+             f'{html.escape(span)}</div>')
     lines = _attribution(shown, data_version, view=period, accessed=accessed)
-    footer = ('<div style="font: 11px system-ui; padding: 4px 12px">'
-              + "<br>".join(html.escape(line) for line in lines) + "</div>")
+    footer = (f'<div style="font: 11px {"system-ui" if not t.rtl else repr(assets.FONT_FAMILY) + ", system-ui"};'
+              ' padding: 4px 12px">' + "<br>".join(html.escape(line) for line in lines) + "</div>")
     page = page.replace("<body>", "<body>" + title, 1)
     return page.replace("</body>", footer + "</body>", 1)
 
@@ -448,6 +526,7 @@ def photograph(browser: Browser, page_html: str, size: tuple[int, int], *, allow
         missing = [t for t in expect_text if t not in text]
         if missing:
             raise SnapshotError(f"the rendered page lacks {missing}: refusing to save an incomplete snapshot")
+        page.evaluate("() => document.fonts.ready.then(() => true)")   # the embedded Arabic font, drawn
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         return page.screenshot(full_page=False, type="png")
     finally:
@@ -500,7 +579,9 @@ def snapshot_png(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFram
     view = titled(replace(view, offline=view.offline or not allow_network), title=title, subtitle=subtitle)
     page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
                          boundaries=boundaries, accessed=accessed, framing=framing)
-    expect = [" ".join(text.split()) for text in (view.text(), view.title, "Incidents by type", "Data version")]
+    t = translator(view.lang)
+    expect = [" ".join(text.split()) for text in (view.text(), view.heading(), t("Incidents by type"),
+                                                   t("Data version {version} · generated {time}").split("{")[0])]
     with Browser() as browser:
         png = photograph(browser, page, size, allow_network=allow_network, expect_text=[t for t in expect if t],
                          scale=dpi / LAYOUT_DPI)
@@ -508,99 +589,9 @@ def snapshot_png(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFram
 
 
 # ----------------------------------------------------------------------------------------------
-# Briefing pack (PDF)
+# Briefing pack (PDF): geo/briefing.py
 # ----------------------------------------------------------------------------------------------
-_BRIEF_CSS = """
-@page { size: A4 landscape; margin: 9mm; }
-body { font-family: system-ui, sans-serif; font-size: 9pt; margin: 0; }
-.page { page-break-after: always; height: 190mm; display: flex; flex-direction: column; overflow: hidden; }
-.page:last-child { page-break-after: auto; }
-.cover { border: 1px solid #999; padding: 2mm 3mm; margin-bottom: 2mm; font-size: 8.5pt; }
-h1 { font-size: 16pt; margin: 0 0 1mm; } h2 { font-size: 15pt; margin: 0 0 1mm; }
-.map { width: 100%; flex: 0 0 auto; object-fit: contain; border: 1px solid #999; }
-.body { flex: 1 1 auto; overflow: hidden; }
-table { border-collapse: collapse; width: 100%; font-size: 7.5pt; } td, th { border-bottom: 1px solid #ddd;
-  padding: 0.6mm 2mm; text-align: left; vertical-align: top; }
-.foot { flex: 0 0 auto; font-size: 7pt; color: #444; border-top: 1px solid #999; padding-top: 1mm; }
-[dir=rtl] { unicode-bidi: isolate; }
-"""
-
-
-def _cell(value) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    text = str(value)
-    rtl = any("\u0600" <= ch <= "\u06ff" for ch in text)
-    return f'<span dir="{"rtl" if rtl else "ltr"}">{html.escape(text)}</span>'
-
-
-def _top_incidents(shown: pd.DataFrame, n: int = 6) -> str:
-    if shown.empty:
-        return "<p>No incident recorded in this period with these filters.</p>"
-    order = shown.assign(_k=shown["killed_high"].astype("float64").fillna(-1)).sort_values(
-        ["_k", "date_start"], ascending=[False, False]).head(n)
-    rows = []
-    for r in order.itertuples():
-        cites = "; ".join(c.get("publisher") or c.get("title") or c.get("url", "") for c in model.parse_sources(r.sources)[:3])
-        rows.append(f"<tr><td>{_cell(mapview.date_label(r.date_start, r.date_end, r.date_precision))}</td>"
-                    f"<td>{_cell(r.place)}<br>{_cell(r.place_ar)}</td><td>{_cell(r.event_type)}</td>"
-                    f"<td>{_cell(mapview.killed_text(r.killed_low, r.killed_best, r.killed_high))}</td>"
-                    f"<td>{_cell(cites)}</td></tr>")
-    return ("<table><tr><th>Date</th><th>Place</th><th>Type</th><th>Killed</th><th>Sources</th></tr>"
-            + "".join(rows) + "</table>")
-
-
-def briefing_pdf(incidents: pd.DataFrame, dates, *, filters: dict | None = None, controllers=(),
-                 layers: gpd.GeoDataFrame | None = None, data_version: str, trail_days: int = 90,
-                 title: str = "Kirkuk briefing", progress: Callable[[int, int], None] | None = None,
-                 allow_network: bool = False, bounds=None,
-                 boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> bytes:
-    """A PDF: a cover page with the filters, then one page per date (map, legend, headline counts,
-    top incidents of the trailing period with sources), data version and generation time on each,
-    and on each the data credits its incidents owe (`accessed`: see snapshot_page)."""
-    days = [_checked_date(d, "date") for d in dates]
-    layers = control.default_layers(boundaries=boundaries) if layers is None else layers
-    if not days:
-        raise SnapshotError("no dates given for the briefing")
-    views = [view_for(date=d, trail_days=trail_days, filters=dict(filters or {}), controllers=list(controllers),
-                      offline=not allow_network, bounds=bounds) for d in days]
-    if all(select(incidents, v).empty for v in views):
-        raise SnapshotError("no incidents on any of the briefing's dates with these filters: nothing to brief")
-    stamp = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
-    foot = html.escape(f"{title} · data version {data_version} · generated {stamp}")
-    # The view in words ("event types all · district Hawija · held by ISIS"), never the filters' Python repr.
-    described = labels.filters_text({**(filters or {}), **({"controllers": list(controllers)} if controllers else {})})
-    cover = (f'<div class="cover"><h1>{html.escape(title)}</h1>{len(days)} dates: '
-             f'{html.escape(", ".join(f"{d:%d %b %Y}" for d in days))} · {html.escape(described)} · window: '
-             f'the {trail_days} days to each date<br>'
-             f"Each page shows the areas of control on its date and the incidents of the {trail_days} days up to "
-             "it. Areas of control are approximate; incident places and dates carry their stated precision; "
-             "casualty figures are the range of the reported figures.</div>")
-    pages = []
-    size = (1600, 900)
-    with Browser() as browser:
-        for i, view in enumerate(views, start=1):
-            shown = select(incidents, view)
-            page = snapshot_page(incidents, view, layers=layers, data_version=data_version, size=size,
-                                 allow_empty=True, boundaries=boundaries, accessed=accessed)
-            owed = "".join(f"<br>{html.escape(line)}" for line in credits(shown, view, accessed))
-            png = photograph(browser, page, size, allow_network=allow_network,
-                              expect_text=[view.text(), "Incidents by type"])
-            areas = control.control_at(view.on, layers=layers)
-            held = "; ".join(control.summarise(areas)) or "none recorded"
-            pages.append(
-                f'<div class="page">{cover if i == 1 else ""}<h2>{html.escape(f"{view.on:%d %B %Y}")}</h2>'
-                f'<img class="map" style="height: {"96" if i == 1 else "116"}mm" '
-                f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-                f'<div class="body"><p><b>{html.escape(_counts_text(shown))}</b> in the {trail_days} days to this '
-                f"date · areas of control: {html.escape(held)}</p>{_top_incidents(shown, 3 if i == 1 else 5)}</div>"
-                f'<div class="foot">{foot} · page {i} of {len(views)}{owed}</div></div>')
-            if progress:
-                progress(i, len(views))
-        doc = browser.page(1200, 800, allow_network=False)
-        try:
-            doc.set_content(f"<html><head><meta charset='utf-8'><style>{_BRIEF_CSS}</style></head><body>"
-                            + "".join(pages) + "</body></html>", wait_until="load")
-            return doc.pdf(format="A4", landscape=True, print_background=True)
-        finally:
-            doc.close()
+def briefing_pdf(incidents: pd.DataFrame, dates=None, **options) -> bytes:
+    """The PDF briefing (geo.briefing.briefing_pdf, which see), under the name the app calls."""
+    from geo import briefing
+    return briefing.briefing_pdf(incidents, dates, **options)

@@ -139,9 +139,15 @@ def read_catalogue(lang: str, root: Path = LOCALES):
         if not merged.plural_forms or merged.num_plurals == 2:
             merged = _with_plurals(merged, part)
         for message in part:
-            if message.id:
+            # one message may sit in two domains' files: a translation wins over an empty entry
+            if message.id and (message.id not in merged or _translated(message)):
                 merged[message.id] = message
     return merged
+
+
+def _translated(message) -> bool:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(strings) and bool(strings)
 
 
 def _with_plurals(merged, part):

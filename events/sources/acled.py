@@ -9,9 +9,10 @@ from events import model
 from events.sources.cells import (MISSING, acled_types, blank, citations, codes, col, date_order, date_range,
                                   day_dates, has_open_order, month_bounds, original_json, problem)
 from events.sources.pipeline import TABLE_SUFFIXES, ImportFailure, note
+from i18n import N_
 
 NAME = "acled"
-LABEL = "an ACLED export"
+LABEL = N_("an ACLED export")
 SUFFIXES = TABLE_SUFFIXES
 CITATION_URL = "https://acleddata.com"
 

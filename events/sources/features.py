@@ -18,9 +18,10 @@ from events import model, textio
 from events.sources import table
 from events.sources.cells import problem
 from events.sources.pipeline import ImportFailure, SeenIds, split
+from i18n import N_
 
 NAME = "features"
-LABEL = "a GeoJSON, GeoPackage, KML or zipped shapefile"
+LABEL = N_("a GeoJSON, GeoPackage, KML or zipped shapefile")
 SUFFIXES = ("geojson", "json", "gpkg", "kml")  # what the app's uploader offers
 FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".kml", ".kmz", ".shp", ".fgb", ".gml")  # recognised as features
 DERIVED = ("__lat", "__lon", "__geo")  # the point drawn and its precision: ours, not the file's, so not in `original`

@@ -13,9 +13,10 @@ from events import model
 from events.sources.cells import (SEP, blank, citations, codes, col, date_range, geocode_places, join_key, lookup,
                                   month_bounds, numbers, original_json, parse_dates, problem, tolls)
 from events.sources.pipeline import TABLE_SUFFIXES, ImportFailure
+from i18n import N_
 
 NAME = "gtd"
-LABEL = "a GTD export"
+LABEL = N_("a GTD export")
 SUFFIXES = TABLE_SUFFIXES
 CITATION = model.citation(title="Global Terrorism Database (GTD)",
                           publisher="START, University of Maryland", url="https://www.start.umd.edu/gtd")

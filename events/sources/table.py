@@ -14,9 +14,10 @@ from events import model
 from events.sources.cells import (acled_types, blank, citations, col, date_range, digits, lookup, month_bounds,
                                   norm, numbers, original_json, parse_dates, problem, resolve)
 from events.sources.pipeline import TABLE_SUFFIXES, ImportFailure
+from i18n import N_
 
 NAME = "table"
-LABEL = "a plain table"
+LABEL = N_("a plain table")
 SUFFIXES = TABLE_SUFFIXES
 NO_COORDINATES = "no coordinates; map a lat/lon column or geocode the place"
 XY = ("lat", "lon", "geo_precision")

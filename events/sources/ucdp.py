@@ -26,9 +26,10 @@ from events.sources.cells import (blank, citations, codes, col, date_range, look
                                   parse_dates, problem, resolve)
 from events.sources.pipeline import (TABLE_SUFFIXES, Chunks, ImportFailure, SeenIds, header_keys, iter_chunks,
                                      note, read_head, split)
+from i18n import N_
 
 NAME = "ucdp"
-LABEL = "a UCDP GED export"
+LABEL = N_("a UCDP GED export")
 SUFFIXES = (*TABLE_SUFFIXES, "fgb")  # its GeoJSON is offered by the features source's "geojson"
 CITATION = model.citation(title="UCDP Georeferenced Event Dataset (GED)",
                           publisher="Uppsala Conflict Data Program (UCDP)", url="https://ucdp.uu.se/")

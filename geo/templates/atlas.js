@@ -15,10 +15,23 @@
   border: 2px solid rgba(255,255,255,0.9); box-shadow: 0 0 0 1px rgba(0,0,0,0.35); opacity: 0.9; }
 .atlas-selected { box-shadow: 0 0 0 4px #00e5ff; }
 .atlas-notice { background: #fff3cd; padding: 3px 6px; font: 11px system-ui, sans-serif; border-radius: 3px; }
+.atlas-rtl .atlas-popup, .atlas-rtl .atlas-label, .atlas-rtl .atlas-legend, .atlas-rtl .atlas-notice,
+.atlas-rtl .atlas-time { font-family: 'Noto Sans Arabic', system-ui, sans-serif; }
+.atlas-legend[dir=rtl] i { margin-right: 0; margin-left: 4px; }
+.atlas-rtl .leaflet-control-scale-line { direction: ltr; }
 </style>
 {% endmacro %}
 {% macro script(this, kwargs) %}
 window.atlas = window.atlas || {};
+(function () {
+  var o = {{ this.options|tojs }};
+  if (!o.rtl) { return; }
+  document.documentElement.classList.add('atlas-rtl');
+  if (o.font && window.FontFace && document.fonts) {
+    var face = new FontFace(o.font.family, 'url(' + JSON.stringify(o.font.url) + ')');
+    face.load().then(function (f) { document.fonts.add(f); }, function () {});
+  }
+})();
 atlas.el = function (tag, text, cls) {
   var e = document.createElement(tag);
   if (text !== undefined && text !== null) { e.textContent = String(text); }
@@ -27,6 +40,7 @@ atlas.el = function (tag, text, cls) {
 };
 atlas.rows = function (title, rows, rtl) {
   var box = atlas.el('div', null, 'atlas-popup');
+  if (rtl) { box.dir = 'rtl'; }
   box.appendChild(atlas.el('b', title));
   rows.forEach(function (r) {
     if (r[1] === undefined || r[1] === null || r[1] === '') { return; }
@@ -45,6 +59,7 @@ atlas.mark = function (map, key, value) {
   c.dataset.drawn = String((Number(c.dataset.drawn) || 0) + 1);
 };
 atlas.incidentLayer = function (data, o) {
+  var w = o.words;
   var chosen = function (p) {
     return !!o.selected && (p.id === o.selected || (p.ids || []).indexOf(o.selected) >= 0);
   };
@@ -70,17 +85,17 @@ atlas.incidentLayer = function (data, o) {
       var p = f.properties;
       if (p.kind === 'cluster') {
         lyr.bindPopup(function () {
-          var box = atlas.rows(p.n + ' incidents here', [['Dates', p.d], ['Killed', p.k], ['Places', p.places]]);
-          p.types.forEach(function (t) { box.appendChild(atlas.el('div', t[1] + ' × ' + t[0])); });
-          box.appendChild(atlas.el('div', 'Zoom in, or pick one in the panel beside the map.', 'atlas-key'));
+          var box = atlas.rows(p.title, [[w.dates, p.d], [w.killed, p.k], [w.places, p.places]], w.rtl);
+          p.types.forEach(function (t) { box.appendChild(atlas.el('div', t[1] + ' × ' + (w.types[t[0]] || t[0]))); });
+          box.appendChild(atlas.el('div', w.zoom_in, 'atlas-key'));
           return box;
         });
-        lyr.bindTooltip(function () { return atlas.el('span', p.n + ' incidents'); }, {sticky: true});
+        lyr.bindTooltip(function () { return atlas.el('span', p.tip); }, {sticky: true});
         return;
       }
       lyr.bindPopup(function () {
-        return atlas.rows(p.n, [['Date', p.d], ['Type', p.ty], ['Killed', p.k], ['Place precision', o.precision[p.p]],
-                                ['Source', p.s]]);
+        return atlas.rows(p.n, [[w.date, p.d], [w.type, p.ty], [w.killed, p.k], [w.precision, o.precision[p.p]],
+                                [w.source, p.s]], w.rtl);
       });
       lyr.bindTooltip(function () { return atlas.el('span', p.n); }, {sticky: true});
     }
@@ -96,18 +111,18 @@ atlas.incidentLayer = function (data, o) {
   });
   return layer;
 };
-atlas.controlLayer = function (data) {
+atlas.controlLayer = function (data, o) {
+  var w = o.words;
   return L.geoJSON(data, {
     style: function (f) { return f.properties.style; },
     onEachFeature: function (f, lyr) {
       lyr.bindPopup(function () {
-        var p = f.properties, box = atlas.rows(p.controller, [['Control', p.control_type], ['Area', p.label],
-          ['Period', p.period], ['Confidence', p.confidence],
-          ['Basis', p.basis === 'claimed' ? 'claimed by ' + p.claimed_by : (p.basis || 'not stated')],
-          ['Kind', p.held ? 'held' : 'insurgent activity / influence (not control)'],
-          ['Geometry', p.approximate ? 'approximate' : 'as supplied'],
-          ['Notes', p.notes]]);
-        box.appendChild(atlas.el('div', 'Sources:', 'atlas-key'));
+        var p = f.properties, box = atlas.rows(p.names.controller, [[w.control, p.names.control_type],
+          [w.area, p.label], [w.period, p.period], [w.confidence, p.names.confidence], [w.basis, p.basis_text],
+          [w.kind, p.held ? w.held : w.not_held],
+          [w.geometry, p.approximate ? w.approximate : w.as_supplied],
+          [w.notes, p.notes]], w.rtl);
+        box.appendChild(atlas.el('div', w.sources, 'atlas-key'));
         p.sources.forEach(function (s) {
           var line = atlas.el('div');
           if (s.url && /^https?:\/\//.test(s.url)) {

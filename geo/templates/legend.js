@@ -6,7 +6,9 @@
   legend.onAdd = function () {
     var outer = atlas.el('div', null, 'atlas-legend');
     outer.id = 'atlas-legend';
-    var head = atlas.el('a', o.collapsed ? 'Legend ▸' : 'Legend ▾', 'atlas-legend-head');
+    outer.dir = d.dir;
+    var closed = d.dir === 'rtl' ? ' ◂' : ' ▸';
+    var head = atlas.el('a', d.titles.legend + (o.collapsed ? closed : ' ▾'), 'atlas-legend-head');
     head.href = '#';
     var box = atlas.el('div');
     box.style.display = o.collapsed ? 'none' : 'block';
@@ -14,7 +16,7 @@
       ev.preventDefault();
       var open = box.style.display === 'none';
       box.style.display = open ? 'block' : 'none';
-      head.textContent = open ? 'Legend ▾' : 'Legend ▸';
+      head.textContent = d.titles.legend + (open ? ' ▾' : closed);
     };
     outer.appendChild(head); outer.appendChild(box);
     function section(title, items, swatch) {
@@ -26,13 +28,13 @@
         box.appendChild(line);
       });
     }
-    section('Incidents by type', d.types, function (i, it) { i.style.background = it[1]; i.style.borderRadius = '50%'; });
-    section('Location precision', d.precision, function (i, it) {
+    section(d.titles.types, d.types, function (i, it) { i.style.background = it[1]; i.style.borderRadius = '50%'; });
+    section(d.titles.precision, d.precision, function (i, it) {
       i.style.borderRadius = '50%'; i.style.border = '2px ' + it[1] + ' #444';
       i.style.background = it[2]; i.style.width = '8px'; i.style.height = '8px'; });
-    section('Areas of control (date on the slider)', d.controllers, function (i, it) {
+    section(d.titles.controllers, d.controllers, function (i, it) {
       i.style.background = it[1]; i.style.opacity = 0.6; });
-    section('Control type', d.control_types, function (i, it) {
+    section(d.titles.control_types, d.control_types, function (i, it) {
       i.style.border = '2px ' + it[1] + ' #333'; i.style.width = '14px'; i.style.height = '8px';
       i.style.background = 'rgba(0,0,0,' + it[2] + ')'; });
     box.appendChild(atlas.el('div', d.note));

@@ -18,7 +18,9 @@
   var slider = document.createElement('input');
   slider.type = 'range'; slider.min = d.first; slider.max = d.last; slider.step = 1; slider.value = d.start;
   slider.id = 'atlas-time-slider';
-  var play = atlas.el('button', '▶ Play');
+  var w = o.words;
+  if (w.dir === 'rtl') { box.dir = 'rtl'; }
+  var play = atlas.el('button', w.play);
   play.id = 'atlas-play';
   box.appendChild(label); box.appendChild(slider); box.appendChild(play); box.appendChild(sub);
   control.onAdd = function () { L.DomEvent.disableClickPropagation(box); return box; };
@@ -27,11 +29,13 @@
   function draw() {
     var day = Number(slider.value), from = day - o.trail_days + 1;
     label.textContent = fmt(day);
-    sub.textContent = 'Incidents ' + fmt(from) + ' – ' + fmt(day) + ' (' + o.trail_days + ' days); areas of control on ' + fmt(day);
+    var iso = function (text) { return w.isolate[0] + text + w.isolate[1]; };
+    sub.textContent = w.caption.split('{start}').join(iso(fmt(from))).split('{end}').join(iso(fmt(day)))
+      .split('{days}').join(String(o.trail_days)).split('{day}').join(iso(fmt(day)));
     if (incidents) { map.removeLayer(incidents); }
     if (areas) { map.removeLayer(areas); }
     areas = atlas.controlLayer({type: 'FeatureCollection', features: d.control.features.filter(function (f) {
-      return f.properties.t0 <= day && (f.properties.t1 === null || day < f.properties.t1); })}).addTo(map);
+      return f.properties.t0 <= day && (f.properties.t1 === null || day < f.properties.t1); })}, o.style).addTo(map);
     areas.bringToBack();
     var shown = d.incidents.features.filter(function (f) { return f.properties.t1 >= from && f.properties.t0 <= day; });
     incidents = atlas.incidentLayer({type: 'FeatureCollection', features: shown}, o.style).addTo(map);
@@ -41,11 +45,11 @@
   }
   var timer = null;
   play.onclick = function () {
-    if (timer) { clearInterval(timer); timer = null; play.textContent = '▶ Play'; return; }
-    play.textContent = '❚❚ Pause';
+    if (timer) { clearInterval(timer); timer = null; play.textContent = w.play; return; }
+    play.textContent = w.pause;
     timer = setInterval(function () {
       var next = Number(slider.value) + o.step_days;
-      if (next > d.last) { clearInterval(timer); timer = null; play.textContent = '▶ Play'; return; }
+      if (next > d.last) { clearInterval(timer); timer = null; play.textContent = w.play; return; }
       slider.value = next; draw();
     }, o.interval_ms);
   };

@@ -54,3 +54,12 @@ def test_monthly_counts_and_totals():
     t = query.totals(df)
     assert (t["incidents"], t["killed_low"], t["killed_high"], t["killed_unknown"]) == (3, 15, 17, 1)
     assert query.totals(df.iloc[:0])["incidents"] == 0
+
+
+def test_an_at_least_toll_passes_the_minimum_its_floor_passes():
+    df = rows([{"date_start": "2015-01-01", "place": "Daquq", "killed_low": 20, "event_type": "Battles"},
+               {"date_start": "2015-01-02", "place": "Dibis", "killed_low": 2, "event_type": "Battles"}])
+    assert df["killed_high"].isna().all()
+    assert query.select(df, min_killed=10)["place"].tolist() == ["Daquq"]
+    t = query.totals(df)
+    assert (t["killed_low"], t["killed_high"], t["killed_open"], t["killed_unknown"]) == (22, 22, 2, 0)
