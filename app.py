@@ -16,23 +16,32 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+import i18n
+from events import actors as actor_catalogue
 from events import exports, labels, matching, model, query, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 from ui.downloads import exported, prepared
 from ui.gazetteer import gazetteer_panel
-from ui.incidents import TABLE_MAX, details, incident_table, review, take_clicks
-from ui.link import link_dates, link_number
+from ui.incidents import TABLE_MAX, details, incident_table, review, shown_table, table_columns, take_clicks
+from ui.direction import direction_css
+from ui.link import from_link, link_dates, link_language, link_number, to_link
 from ui.messages import failed, plain
 from ui.playback import playback_panel
 from ui.snapshot import snapshot_panel
 from ui.uploads import import_panel, saved_upload
 
 FIRST, LAST = dt.date(2003, 1, 1), dt.date(2024, 12, 31)
-TRAILS = {"last 30 days": 30, "last 90 days": 90, "last 365 days": 365}
-SPEEDS = {"slow (2 s)": 2.0, "normal (1 s)": 1.0, "fast (0.5 s)": 0.5}
+TRAILS = {i18n.N_("last 30 days"): 30, i18n.N_("last 90 days"): 90, i18n.N_("last 365 days"): 365}
+SPEEDS = {i18n.N_("slow (2 s)"): 2.0, i18n.N_("normal (1 s)"): 1.0, i18n.N_("fast (0.5 s)"): 0.5}
+LANGUAGES = i18n.languages()  # code -> its own name: English, العربية, کوردیی ناوەندی
 
-st.set_page_config(page_title="Kirkuk incident atlas", page_icon="🗺️", layout="wide")
+# The reader's language: the switch, else the link (lang=ar), else the browser's; decided before anything is drawn.
+st.session_state.setdefault("lang", link_language(LANGUAGES))
+LANG = i18n.normalise(st.session_state.lang)
+t = i18n.translator(LANG)
+iso = i18n.isolate if t.rtl else str  # bidi isolation of data and numbers inside right-to-left sentences
+st.set_page_config(page_title=t("Kirkuk incident atlas"), page_icon="🗺️", layout="wide")
 _prefix = st.get_option("server.baseUrlPath").strip("/")
 ASSETS = f"/{_prefix}{assets.URL}" if _prefix else assets.URL  # the map's local libraries, declared per map
 
@@ -40,13 +49,13 @@ ASSETS = f"/{_prefix}{assets.URL}" if _prefix else assets.URL  # the map's local
 # ----------------------------------------------------------------------------------------------
 # Data (cached; keyed by the data version and the boundaries in force)
 # ----------------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Opening the incident store…")
+@st.cache_resource(show_spinner=t("Opening the incident store…"))
 def open_store(path: str) -> str:
     """The store at `path`, created and its curated rows brought up to date once per server."""
     return str(store.open_store(path))
 
 
-@st.cache_resource(show_spinner="Matching the sources' reports of the same events…", max_entries=2)
+@st.cache_resource(show_spinner=t("Matching the sources' reports of the same events…"), max_entries=2)
 def load_matched(path: str, version: str, decided: str) -> dict:
     """The store's rows matched across sources with its review decisions, once per data version and
     decisions version: `fused` (one row per event), `members` (every source row of a fused event),
@@ -54,6 +63,7 @@ def load_matched(path: str, version: str, decided: str) -> dict:
     possible duplicates, by incident_id). Read only, shared by every session."""
     found = matching.match(store.load(path), decisions=store.decision_records(path))
     fused, members = matching.fuse(found)
+    fused = actor_catalogue.canonicalise(fused, user_aliases=store.actor_aliases(path))  # fusing keeps model columns
     ids = found.frame["incident_id"].astype(str).to_numpy(object)
     possible = pd.DataFrame({"left": ids[found.possible["left"].to_numpy("int64")],
                              "right": ids[found.possible["right"].to_numpy("int64")],
@@ -61,7 +71,7 @@ def load_matched(path: str, version: str, decided: str) -> dict:
     return {"fused": fused, "members": members, "raw": matching.annotate(found), "possible": possible}
 
 
-@st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
+@st.cache_resource(show_spinner=t("Loading incidents…"), max_entries=2)
 def load_view_data(path: str, version: str, decided: str, raw: bool, bounds_key: str, _boundaries=None) -> pd.DataFrame:
     """Incidents (one row per event, or every source row with `raw`) with admin areas from the boundaries
     in use and who controlled each place then; fused first, so an event is joined at its best place.
@@ -73,15 +83,15 @@ def load_view_data(path: str, version: str, decided: str, raw: bool, bounds_key:
     return frame.join(control.controller_of(frame, boundaries=_boundaries))
 
 
-@st.cache_resource(show_spinner="Indexing the text for search…", max_entries=1)
+@st.cache_resource(show_spinner=t("Indexing the text for search…"), max_entries=1)
 def search_index(path: str, version: str, decided: str, raw: bool, bounds_key: str, _boundaries=None) -> pd.Series:
     """The folded search text of every incident, built the first time someone searches."""
     return query.search_text(load_view_data(path, version, decided, raw, bounds_key, _boundaries))
 
 
 @st.cache_data(show_spinner=False)
-def control_changes(bounds_key: str, _boundaries=None) -> pd.DataFrame:
-    return control.control_changes(boundaries=_boundaries)
+def control_changes(bounds_key: str, lang: str, _boundaries=None) -> pd.DataFrame:
+    return control.control_changes(boundaries=_boundaries, lang=lang)
 
 
 @st.cache_data(show_spinner=False)
@@ -90,8 +100,8 @@ def label_places() -> pd.DataFrame:
 
 
 if missing := assets.missing():
-    st.error("The map libraries are not installed (missing: " + ", ".join(missing) + "). "
-             "Run `bash .ci/setup` once, then reload this page.")
+    st.error(t("The map libraries are not installed (missing: {files}). Run `bash .ci/setup` once, then reload "
+               "this page.", files=", ".join(missing)))
     st.stop()
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -115,25 +125,35 @@ def _stamp(path: str) -> tuple:
 try:
     STORE = open_store(str(store.DEFAULT_PATH))
     FACTS = store_facts(STORE, _stamp(STORE))
-    DECIDED = store.decisions_version(STORE)  # the review decisions: a new one re-fuses the data
+    # The review decisions and the user's actor mappings: a new one re-fuses the data
+    DECIDED = store.decisions_version(STORE) + "|" + actor_catalogue.mappings_key(store.actor_aliases(STORE))
 except AtlasError as exc:
-    st.error("The incident store cannot be opened: " + plain(exc))
+    st.error(t("The incident store cannot be opened: {reason}", reason=plain(exc)))
     st.stop()
 BOUNDARIES = st.session_state.get("boundaries")   # this session's official boundaries; None: the built-in set
 BOUNDS = boundaries.fingerprint(BOUNDARIES)
 # One row per event (the sources' reports of it fused) unless the user asks for every source row; in
 # the link as raw=true. Drawn first in the sidebar: the data below depends on it.
-RAW = st.sidebar.toggle("Show raw rows (every source row)", value=False, key="raw", bind="query-params",
-                        help="Off: each event once, however many data sets report it (tolls the range over "
-                             "its sources, never their sum). On: every row as imported, marked with its matches.")
+# The language switch heads the sidebar; the link carries any language but English (lang=ar).
+st.sidebar.selectbox(t("Language"), list(LANGUAGES), key="lang", format_func=LANGUAGES.get,
+                     label_visibility="collapsed")
+if LANG == i18n.SOURCE:
+    st.query_params.pop("lang", None)
+else:
+    st.query_params["lang"] = LANG
+if t.rtl:
+    st.html(direction_css(t, upload_mb=st.get_option("server.maxUploadSize")))  # right to left, the Arabic font; fixed CSS, no data in it
+RAW = st.sidebar.toggle(t("Show raw rows (every source row)"), value=False, key="raw", bind="query-params",
+                        help=t("Off: each event once, however many data sets report it (tolls the range over "
+                               "its sources, never their sum). On: every row as imported, marked with its matches."))
 MATCHED = load_matched(STORE, FACTS["data_version"], DECIDED)
 DATA = load_view_data(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, BOUNDARIES)
 LAYERS = st.session_state.get("control_layers")   # this session's control areas, if it loaded any
 if LAYERS is None:
     LAYERS = control.default_layers(boundaries=BOUNDARIES)
-    CHANGES = control_changes(BOUNDS, BOUNDARIES)
+    CHANGES = control_changes(BOUNDS, LANG, BOUNDARIES)
 else:
-    CHANGES = control.control_changes(layers=LAYERS)  # the jumps follow the areas this user loaded
+    CHANGES = control.control_changes(layers=LAYERS, lang=LANG)  # the jumps follow the areas this user loaded
 
 
 # ----------------------------------------------------------------------------------------------
@@ -170,7 +190,7 @@ def jump() -> None:
         st.session_state.window = (_clamp(day - half), _clamp(day + half))
 
 
-st.session_state.setdefault("mode", "window")
+from_link("mode", ("window", "as of"), default="window")
 linked = link_dates("window")
 st.session_state.setdefault("window", tuple(sorted(linked)) if len(linked) == 2
                             else (dt.date(2013, 1, 1), dt.date(2018, 12, 31)))
@@ -190,38 +210,79 @@ def _options(column: str) -> list[str]:
     return sorted(v for v in DATA[column].dropna().unique() if str(v).strip())
 
 
+def _word(value) -> str:
+    """An event type or sub-type (a data word defined in English) in the reader's language; the widget keeps
+    the English value, so links and filters do not depend on the language."""
+    return labels.type_name(value, lang=LANG)
+
+
+def _held_by(value: str) -> str:
+    """Who held a place, as the filter shows it: the controllers' names (data) as they are, geo's own words
+    ("none recorded", "several: ...") in the reader's language."""
+    if value == control.NONE_RECORDED:
+        return t(control.NONE_RECORDED)
+    if value.startswith(control.SEVERAL):
+        return t("several: {names}", names="; ".join(_held_by(name) if name == control.NONE_RECORDED else iso(name)
+                                                     for name in value[len(control.SEVERAL):].split("; ")))
+    return value
+
+
+ANY = t("Choose options")  # the lists' placeholder (Streamlit's own is English)
+
 with st.sidebar:
-    st.header("Filters")
-    types = st.multiselect("Event type", list(model.EVENT_TYPES), key="types", bind="query-params")
-    sub_choices = [s for t in (types or model.EVENT_TYPES) for s in model.EVENT_TYPES[t]]
-    sub_types = st.multiselect("Sub-type", sub_choices, key="sub", bind="query-params")
-    actors = st.multiselect("Actor", sorted(set(_options("actor1")) | set(_options("actor2"))), key="actors",
-                            bind="query-params")
-    districts = st.multiselect("District", _options("admin2"), key="d2", bind="query-params")
-    sub_districts = st.multiselect("Sub-district", _options("admin3"), key="d3", bind="query-params")
-    controllers = st.multiselect("Who controlled the place then", _options("controller"), key="ctrl",
-                                 bind="query-params")
-    min_killed = st.number_input("Minimum killed (highest report)", min_value=0, max_value=10_000, step=1,
+    st.header(t("Filters"))
+    from_link("types", model.EVENT_TYPES, default=[], many=True)
+    types = st.multiselect(t("Event type"), list(model.EVENT_TYPES), key="types", placeholder=ANY, format_func=_word)
+    to_link("types", types, default=[])
+    sub_choices = [s for kind in (types or model.EVENT_TYPES) for s in model.EVENT_TYPES[kind]]
+    from_link("sub", sub_choices, default=[], many=True)
+    sub_types = st.multiselect(t("Sub-type"), sub_choices, key="sub", placeholder=ANY, format_func=_word)
+    to_link("sub", sub_types, default=[])
+    # Actors by their canonical name in the reader's language (ISIS = IS = Daesh = داعش are one), or by the
+    # names each source used; both kept in the link (actor_id=isis, actors=...).
+    if "actor_orig" not in st.session_state and st.query_params.get_all("actors"):
+        st.session_state.actor_orig = True  # a link naming source actors (made before canonical actors) opens as made
+    original_names = st.toggle(t("Show original actor names"), key="actor_orig", bind="query-params",
+                               help=t("the names each source used, instead of one name per actor"))
+    if original_names:
+        actors, actor_ids = st.multiselect(t("Actor"), sorted(set(_options("actor1")) | set(_options("actor2"))),
+                                           key="actors", placeholder=ANY, bind="query-params"), []
+    else:
+        ACTOR_LABELS = dict(actor_catalogue.actor_options(DATA, lang=LANG))
+        from_link("actor_id", ACTOR_LABELS, default=[], many=True)
+        actors, actor_ids = [], st.multiselect(t("Actor"), list(ACTOR_LABELS), key="actor_id", placeholder=ANY,
+                                               format_func=ACTOR_LABELS.get)
+        to_link("actor_id", actor_ids, default=[])
+    districts = st.multiselect(t("District"), _options("admin2"), key="d2", placeholder=ANY, bind="query-params")
+    sub_districts = st.multiselect(t("Sub-district"), _options("admin3"), key="d3", placeholder=ANY,
+                                   bind="query-params")
+    from_link("ctrl", _options("controller"), default=[], many=True)
+    controllers = st.multiselect(t("Who controlled the place then"), _options("controller"), key="ctrl",
+                                 placeholder=ANY,
+                                 format_func=_held_by)
+    to_link("ctrl", controllers, default=[])
+    min_killed = st.number_input(t("Minimum killed (highest report)"), min_value=0, max_value=10_000, step=1,
                                  key="mink", bind="query-params")
-    text = st.text_input("Search (English or Arabic)", key="q", placeholder="Rashad, الرشاد, Federal Police…",
+    text = st.text_input(t("Search (English or Arabic)"), key="q",
+                         placeholder=t("Rashad, الرشاد, Federal Police…"),
                          bind="query-params")
-    datasets = st.multiselect("Data set", exports.datasets_of(DATA), key="ds", bind="query-params",
-                              help="curated = the atlas's own sourced set; other names are your imports; an "
-                                   "event reported by several data sets is shown for each of them")
-    st.header("Map layers")
-    show_control = st.toggle("Areas of control on the date", value=True, key="ctl", bind="query-params")
-    heat = st.toggle("Heat map instead of points", value=False, key="heat", bind="query-params")
+    datasets = st.multiselect(t("Data set"), exports.datasets_of(DATA), key="ds", placeholder=ANY, bind="query-params",
+                              help=t("curated = the atlas's own sourced set; other names are your imports; an "
+                                     "event reported by several data sets is shown for each of them"))
+    st.header(t("Map layers"))
+    show_control = st.toggle(t("Areas of control on the date"), value=True, key="ctl", bind="query-params")
+    heat = st.toggle(t("Heat map instead of points"), value=False, key="heat", bind="query-params")
 
-    with st.expander("Import incidents (ACLED, UCDP, GTD, CSV, GeoJSON)"):
-        import_panel(STORE, boundaries=BOUNDARIES)
+    with st.expander(t("Import incidents (ACLED, UCDP, GTD, CSV, GeoJSON)")):
+        import_panel(STORE, boundaries=BOUNDARIES, t=t)
 
-    with st.expander("Your gazetteers (GeoNames, OCHA, IOM DTM, any table of places)"):
-        gazetteer_panel(STORE)
+    with st.expander(t("Your gazetteers (GeoNames, OCHA, IOM DTM, any table of places)")):
+        gazetteer_panel(STORE, t=t)
 
-    with st.expander("Official boundaries and your own control areas"):
-        bfile = st.file_uploader("Boundaries (COD-AB / geoBoundaries / GADM: GeoJSON, zipped Shapefile, GeoPackage)",
-                                 type=["geojson", "json", "zip", "gpkg"], key="bounds_upload")
-        if bfile is not None and st.button("Use these boundaries", key="use_bounds"):
+    with st.expander(t("Official boundaries and your own control areas")):
+        bfile = st.file_uploader(t("Boundaries (COD-AB / geoBoundaries / GADM: GeoJSON, zipped Shapefile, "
+                                   "GeoPackage)"), type=["geojson", "json", "zip", "gpkg"], key="bounds_upload")
+        if bfile is not None and st.button(t("Use these boundaries"), key="use_bounds"):
             with tempfile.TemporaryDirectory() as tmp:
                 try:
                     mine = boundaries.complete_levels(boundaries.read_boundaries(saved_upload(bfile, tmp)))
@@ -232,16 +293,17 @@ with st.sidebar:
                 except (AtlasError, OSError, ValueError) as exc:
                     st.error(plain(exc))
                 except Exception as exc:  # noqa: BLE001 (st.rerun's own exception is not an Exception)
-                    st.error(failed("Loading the boundaries", exc))
-        if BOUNDARIES is not None and st.button("Back to the built-in approximate boundaries", key="reset_bounds"):
+                    st.error(failed(t("Loading the boundaries"), exc, t=t))
+        if BOUNDARIES is not None and st.button(t("Back to the built-in approximate boundaries"), key="reset_bounds"):
             st.session_state.pop("boundaries", None)
             st.session_state.pop("control_layers", None)
             st.rerun()
-        cfile = st.file_uploader("Control areas (GeoJSON, one feature per period)", type=["geojson", "json"],
+        cfile = st.file_uploader(t("Control areas (GeoJSON, one feature per period)"), type=["geojson", "json"],
                                  key="control_upload")
-        how = st.radio("Your areas", ["add to the defaults", "replace the defaults"], key="control_how",
-                       horizontal=True)
-        if cfile is not None and st.button("Load control areas", key="load_control"):
+        how = st.radio(t("Your areas"), ["add to the defaults", "replace the defaults"], key="control_how",
+                       horizontal=True, format_func={"add to the defaults": t("add to the defaults"),
+                                                     "replace the defaults": t("replace the defaults")}.get)
+        if cfile is not None and st.button(t("Load control areas"), key="load_control"):
             with tempfile.TemporaryDirectory() as tmp:
                 try:
                     mine = control.read_control(saved_upload(cfile, tmp))
@@ -252,33 +314,52 @@ with st.sidebar:
                 except (AtlasError, OSError, ValueError) as exc:
                     st.error(plain(exc))
                 except Exception as exc:  # noqa: BLE001
-                    st.error(failed("Loading the control areas", exc))
-    st.caption(f"Data version {FACTS['data_version']} · {FACTS['incidents']:,} incidents stored")
+                    st.error(failed(t("Loading the control areas"), exc, t=t))
+    st.caption(t("Data version {version} · {stored}", version=iso(FACTS["data_version"]),
+                 stored=t.plural("{n} incident stored", "{n} incidents stored", FACTS["incidents"])))
 
 
 # ----------------------------------------------------------------------------------------------
 # Time bar
 # ----------------------------------------------------------------------------------------------
-st.title("Kirkuk incident atlas")
+st.title(t("Kirkuk incident atlas"))
 top = st.columns([1.1, 3.2, 1.4])
-mode = top[0].radio("Time", ["window", "as of"], key="mode", horizontal=True, bind="query-params")
+MODES = {"window": t("window"), "as of": t("as of")}
+mode = top[0].radio(t("Time"), list(MODES), key="mode", horizontal=True, format_func=MODES.get)
+to_link("mode", mode, default="window")
 if mode == "window":
-    start, end = top[1].slider("Window", min_value=FIRST, max_value=LAST, key="window", format="YYYY-MM-DD",
+    start, end = top[1].slider(t("Window"), min_value=FIRST, max_value=LAST, key="window", format="YYYY-MM-DD",
                                bind="query-params")
     trail = None
 else:
-    asof = top[1].slider("As of", min_value=FIRST, max_value=LAST, key="asof", format="YYYY-MM-DD",
+    asof = top[1].slider(t("As of"), min_value=FIRST, max_value=LAST, key="asof", format="YYYY-MM-DD",
                          bind="query-params")
-    trail = top[0].selectbox("Trailing window", list(TRAILS), index=1, key="trail", bind="query-params")
+    from_link("trail", TRAILS, default="last 90 days")
+    trail = top[0].selectbox(t("Trailing window"), list(TRAILS), key="trail", format_func=t)
+    to_link("trail", trail, default="last 90 days")
     start, end = asof - dt.timedelta(days=TRAILS[trail] - 1), asof
-top[2].selectbox("Jump to a control change", [""] + [f"{r.date:%Y-%m-%d} — {r.description}" for r in CHANGES.itertuples()],
-                 key="jump_to", on_change=jump, format_func=lambda s: s or "— choose a date —")
-buttons = st.columns(7)
-for col, (label, months) in zip(buttons, [("− year", -12), ("− month", -1), ("+ month", 1), ("+ year", 12)]):
+
+
+def _change(choice: str) -> str:
+    """A control change as the jump list shows it: its date in the reader's language, its description."""
+    if not choice:
+        return t("— choose a date —")
+    day, _, said = choice.partition(" — ")
+    return f"{iso(t.date(pd.Timestamp(day), 'day'))} — {said}" if t.rtl else choice
+
+
+top[2].selectbox(t("Jump to a control change"),
+                 [""] + [f"{r.date:%Y-%m-%d} — {r.description}" for r in CHANGES.itertuples()],
+                 key="jump_to", on_change=jump, format_func=_change)
+buttons = st.container(key="steps").columns(7)  # runs left to right in every language, like the slider
+for col, (label, months) in zip(buttons, [(t("− year"), -12), (t("− month"), -1), (t("+ month"), 1),
+                                          (t("+ year"), 12)]):
     col.button(label, on_click=step, args=(months,), key=f"step{months}", width="stretch")
-buttons[4].toggle("▶ Play", key="playing")
-speed = buttons[5].selectbox("Speed", list(SPEEDS), index=1, key="speed", label_visibility="collapsed")
-buttons[6].selectbox("Step", ["month", "year"], key="play_step", label_visibility="collapsed")
+buttons[4].toggle(t("▶ Play"), key="playing")
+speed = buttons[5].selectbox(t("Speed"), list(SPEEDS), index=1, key="speed", label_visibility="collapsed",
+                             format_func=t)
+STEPS = {"month": t("month"), "year": t("year")}
+buttons[6].selectbox(t("Step"), list(STEPS), key="play_step", label_visibility="collapsed", format_func=STEPS.get)
 
 
 @st.fragment(run_every=SPEEDS[speed] if st.session_state.playing else None)
@@ -306,12 +387,25 @@ player()
 # The view on screen, as one value: what the link, the selection and every export are made of.
 V = view.View(mode=mode, window=(start, end) if mode == "window" else st.session_state.window,
               asof=end if mode == "as of" else st.session_state.asof, trail_days=TRAILS[trail] if trail else 90,
-              event_types=tuple(types), sub_event_types=tuple(sub_types), actors=tuple(actors),
+              event_types=tuple(types), sub_event_types=tuple(sub_types), actors=tuple(actors), actor_ids=tuple(actor_ids),
               districts=tuple(districts), sub_districts=tuple(sub_districts), controllers=tuple(controllers),
               min_killed=int(min_killed or 0), text=text or "", datasets=tuple(datasets), show_control=show_control,
-              heat=heat, raw=RAW, selected=st.session_state.get("selected"))
+              heat=heat, raw=RAW, lang=LANG, selected=st.session_state.get("selected"))
 ON = end  # the date whose areas of control are drawn
-label = V.label()
+
+
+def period(v: view.View) -> str:
+    """The view's dates in words, in the reader's language ('As of 30 Sep 2021 (last 30 days)')."""
+    if LANG == i18n.SOURCE:
+        return v.label()
+    if v.mode == "as of":
+        trail = next((k for k, n in TRAILS.items() if n == v.trail_days), None)
+        return t("As of {date} ({trail})", date=iso(t.date(v.end)),
+                 trail=t(trail) if trail else t.plural("last {n} day", "last {n} days", v.trail_days))
+    return iso(f"{t.date(v.start)} – {t.date(v.end)}")
+
+
+label = period(V)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -321,7 +415,7 @@ SEARCH = search_index(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, BOUNDA
 VIEW = view.select(DATA, V, search=SEARCH)          # the map, counts, table and every export
 TIMELINE = view.timeline(DATA, V, search=SEARCH)    # the chart: the same filters at every date
 AREAS = control.control_at(ON, layers=LAYERS) if show_control else LAYERS.iloc[0:0]
-TABLE = incident_table(VIEW)
+TABLE = incident_table(VIEW, lang=LANG)
 st.session_state.setdefault("selected", st.query_params.get("sel"))
 take_clicks(TABLE)
 V = view.with_changes(V, selected=st.session_state.get("selected"))
@@ -333,27 +427,27 @@ st.markdown(f"### {label}")
 # Map
 # ----------------------------------------------------------------------------------------------
 if "view0" not in st.session_state:
-    st.session_state.view0 = {"lat": link_number("lat", mapview.CENTER[0], -85, 85),
-                              "lon": link_number("lon", mapview.CENTER[1], -180, 180),
-                              "z": link_number("z", mapview.ZOOM, 5, 18, whole=True)}
+    st.session_state.view0 = {"lat": link_number("lat", mapview.CENTER[0], -85, 85, t=t),
+                              "lon": link_number("lon", mapview.CENTER[1], -180, 180, t=t),
+                              "z": link_number("z", mapview.ZOOM, 5, 18, whole=True, t=t)}
 v0 = st.session_state.view0
 for note in st.session_state.pop("link_notes", []):
     st.caption(plain(note))
 ZOOM = int((st.session_state.get("map") or {}).get("zoom") or v0["z"])  # the map's zoom after the last move
-base = mapview.build_map(boundaries=boundaries.resolve(BOUNDARIES), places=label_places(), assets_url=ASSETS,
+base = mapview.build_map(boundaries=boundaries.resolve(BOUNDARIES), places=label_places(), assets_url=ASSETS, lang=LANG,
                          center=(v0["lat"], v0["lon"]), zoom=v0["z"])
 # The credits ACLED, GTD and UCDP ask for, with the access date and this view's filters in words.
 ACCESSED = access_dates(STORE, FACTS["data_version"])
 CREDITS = exports.credits(exports.datasets_of(VIEW), accessed=ACCESSED,
-                          filters=labels.filters_text(V.filters(), start=V.start, end=V.end))
+                          filters=labels.filters_text(V.filters(), start=V.start, end=V.end, lang=LANG))
 left, right = st.columns([3, 1.25])
 with left:
     out = st_folium(base, key="map", height=620, use_container_width=True,
-                    feature_group_to_add=[mapview.control_layer(AREAS),
+                    feature_group_to_add=[mapview.control_layer(AREAS, lang=LANG),
                                           mapview.incident_layer(
                                               mapview.in_view(VIEW, (st.session_state.get("map") or {}).get("bounds")),
                                               heat=heat, zoom=ZOOM, selected=V.selected, assets_url=ASSETS,
-                                              attribution=CREDITS)],
+                                              attribution=CREDITS, lang=LANG)],
                     returned_objects=["last_active_drawing", "center", "zoom", "bounds"])
     if out and out.get("center") and out.get("zoom"):
         st.query_params["lat"] = f"{out['center']['lat']:.4f}"
@@ -362,9 +456,9 @@ with left:
     for line in CREDITS:
         st.caption(plain(line))
     if VIEW.empty:
-        st.info(f"No incident matches these filters in {label}. Widen the window or clear a filter.")
+        st.info(t("No incident matches these filters in {period}. Widen the window or clear a filter.", period=label))
     if show_control and AREAS.empty:
-        st.caption(f"No area of control is recorded for {ON:%d %b %Y}.")
+        st.caption(t("No area of control is recorded for {date}.", date=iso(t.date(ON))))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -374,18 +468,28 @@ with right:
     if st.session_state.get("cluster"):
         here = mapview.in_cell(VIEW, **st.session_state.cluster)
         if len(here):
-            names = {r.incident_id: f"{mapview.date_label(r.date_start, r.date_end, r.date_precision)} — {r.place} — "
-                                    f"{r.event_type} ({r.incident_id})" for r in here.itertuples()}
-            st.selectbox(f"{len(here)} incidents at the clicked spot", list(names), format_func=names.get,
-                         key="cluster_pick", index=None, placeholder="Choose one to see its details")
+            names = {r.incident_id: " — ".join(iso(x) for x in (
+                         labels.date_label(r.date_start, r.date_end, r.date_precision, lang=LANG), r.place,
+                         _word(r.event_type)))
+                     + f" ({iso(r.incident_id)})" for r in here.itertuples()}
+            st.selectbox(t.plural("{n} incident at the clicked spot", "{n} incidents at the clicked spot", len(here)),
+                         list(names), format_func=names.get, key="cluster_pick", index=None,
+                         placeholder=t("Choose one to see its details"))
     totals = query.totals(VIEW)
-    st.metric("Incidents", f"{totals['incidents']:,}")
-    st.metric("Killed (low – high)", f"{totals['killed_low']:,} – {totals['killed_high']:,}",
-              help=f"{totals['killed_unknown']} incidents with no reported toll are not counted")
-    st.metric("Wounded (low – high)", f"{totals['wounded_low']:,} – {totals['wounded_high']:,}")
+    st.metric(t("Incidents"), f"{totals['incidents']:,}")
+
+    def toll(word: str) -> str:
+        """'186 – 378', or '186 – 378 or more' when some report gave only a floor ('at least 12')."""
+        span = iso(f"{totals[word + '_low']:,} – {totals[word + '_high']:,}")
+        return t("{range} or more", range=span) if totals[word + "_open"] else span
+
+    st.metric(t("Killed (low – high)"), toll("killed"),
+              help=t.plural("{n} incident with no reported toll is not counted",
+                            "{n} incidents with no reported toll are not counted", totals["killed_unknown"]))
+    st.metric(t("Wounded (low – high)"), toll("wounded"))
     if not AREAS.empty:
-        st.caption("Areas of control on " + f"{ON:%d %b %Y}")
-        for line in control.summarise(AREAS):   # held areas apart from insurgent activity / influence
+        st.caption(t("Areas of control on {date}", date=iso(t.date(ON))))
+        for line in control.summarise(AREAS, lang=LANG):   # held areas apart from insurgent activity / influence
             st.caption(plain(f"• {line}"))
     DETAILS = st.container()  # filled at the end of the page, once every way of picking has been applied
 
@@ -393,27 +497,34 @@ monthly = query.monthly_counts(TIMELINE)
 if not monthly.empty:
     long = monthly.reset_index().melt("month", var_name="type", value_name="incidents")
     long = long[long["incidents"] > 0]
+    # The tooltips read the month and the type in the reader's language; colours stay keyed by the English type.
+    long = long.assign(shown_month=[t.date(m, "month") for m in long["month"]],
+                       shown_type=[_word(k) for k in long["type"]])
     bars = alt.Chart(long).mark_bar().encode(
         x=alt.X("month:T", title=None, scale=alt.Scale(domain=[str(FIRST), str(LAST)])),
-        y=alt.Y("sum(incidents):Q", title="Incidents per month"),
+        y=alt.Y("sum(incidents):Q", title=t("Incidents per month")),
         color=alt.Color("type:N", scale=alt.Scale(domain=list(mapview.EVENT_COLOURS),
                                                   range=list(mapview.EVENT_COLOURS.values())), legend=None),
-        tooltip=["month:T", "type:N", "incidents:Q"])
+        tooltip=[alt.Tooltip("shown_month:N", title=t("Month")), alt.Tooltip("shown_type:N", title=t("Type")),
+                 alt.Tooltip("incidents:Q", title=t("Incidents"))])
     window = alt.Chart(pd.DataFrame({"start": [str(start)], "end": [str(end)]})).mark_rect(
         opacity=0.15, color="#1f4e9c").encode(x="start:T", x2="end:T")
-    rules = alt.Chart(CHANGES.assign(date=CHANGES["date"].dt.strftime("%Y-%m-%d"))).mark_rule(
-        color="#555", strokeDash=[3, 3]).encode(x="date:T", tooltip=["date:T", "description:N"])
+    rules = alt.Chart(CHANGES.assign(date=CHANGES["date"].dt.strftime("%Y-%m-%d"),
+                                     shown_date=[t.date(d) for d in CHANGES["date"]])).mark_rule(
+        color="#555", strokeDash=[3, 3]).encode(x="date:T", tooltip=[alt.Tooltip("shown_date:N", title=t("Date")),
+                                                                     alt.Tooltip("description:N", title=t("Change"))])
     st.altair_chart(window + bars + rules, width="stretch")
-    st.caption("Monthly incidents by type over the whole period with every filter above except the time "
-               "window; the shaded band is the window, dashed lines are control changes.")
+    st.caption(t("Monthly incidents by type over the whole period with every filter above except the time "
+                 "window; the shaded band is the window, dashed lines are control changes."))
 else:
-    st.caption("No incident matches these filters at any date: no monthly chart.")
+    st.caption(t("No incident matches these filters at any date: no monthly chart."))
 
-st.subheader(f"Incidents in view ({len(VIEW):,})")
+st.subheader(t("Incidents in view ({n})", n=f"{len(VIEW):,}"))
 if len(VIEW) > TABLE_MAX:
-    st.caption(f"The table lists the {TABLE_MAX:,} most recent; narrow the filters or export the selection for all.")
-st.dataframe(TABLE, hide_index=True, width="stretch", height=300, key="table", on_select="rerun",
-             selection_mode="single-row")
+    st.caption(t("The table lists the {n} most recent; narrow the filters or export the selection for all.",
+                 n=f"{TABLE_MAX:,}"))
+st.dataframe(shown_table(TABLE, t=t), hide_index=True, width="stretch", height=300, key="table", on_select="rerun",
+             selection_mode="single-row", column_config=table_columns(t=t))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -434,91 +545,95 @@ VIEW_KEY = json.dumps([view.to_query(view.with_changes(V, selected=None)), FACTS
 STEM = f"kirkuk_{start:%Y%m%d}_{end:%Y%m%d}"
 
 
-with st.expander("Export this view (data, PNG, interactive HTML, PDF briefing, playback)"):
+with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing, playback)")):
     # Rows whose licence forbids passing them on (ACLED, GTD): said before any file of rows is made,
     # and nothing is made until the user chose what to do with them.
     HELD = exports.restricted_note(VIEW)
     restricted = None
     if HELD:
-        st.warning(plain(HELD + " Before a file of incidents is made (CSV, GeoJSON, KML, GeoPackage or the "
-                                "interactive HTML), choose what to do with them. Maps, PNG and PDF carry the "
-                                "credit these data sets ask for."))
-        restricted = st.radio("ACLED / GTD rows in files of incidents", list(exports.RESTRICTED_CHOICES),
-                              index=None, key="restricted", format_func=exports.RESTRICTED_CHOICES.get)
+        st.warning(plain(HELD) + " " + plain(t(
+            "Before a file of incidents is made (CSV, GeoJSON, KML, GeoPackage or the interactive HTML), choose "
+            "what to do with them. Maps, PNG and PDF carry the credit these data sets ask for.")))
+        restricted = st.radio(t("ACLED / GTD rows in files of incidents"), list(exports.RESTRICTED_CHOICES),
+                              index=None, key="restricted",
+                              format_func=lambda k: t(exports.RESTRICTED_CHOICES[k]))
     data_col, png_col, html_col = st.columns(3)
     with data_col:
-        fmt = st.selectbox("Incidents in view as", list(exports.FORMATS), key="export_fmt",
-                           format_func=lambda name: exports.FORMATS[name].label)
+        fmt = st.selectbox(t("Incidents in view as"), list(exports.FORMATS), key="export_fmt",
+                           format_func=lambda name: t(exports.FORMATS[name].label))
         waiting = bool(HELD) and exports.FORMATS[fmt].raw_rows and restricted is None
-        if st.button("Prepare data file", key="prep_data", disabled=waiting):
-            exported("data", view_key=VIEW_KEY, stem=STEM, extra=[fmt, restricted],
+        if st.button(t("Prepare data file"), key="prep_data", disabled=waiting):
+            exported("data", t=t, view_key=VIEW_KEY, stem=STEM, extra=[fmt, restricted],
                      build=lambda: exports.export(VIEW, fmt, restricted=restricted))
         if waiting:
-            st.caption("Choose above what to do with the ACLED / GTD rows first.")
-        if ready := prepared("data", view_key=VIEW_KEY, extra=[fmt, restricted]):
+            st.caption(t("Choose above what to do with the ACLED / GTD rows first."))
+        if ready := prepared("data", t=t, view_key=VIEW_KEY, extra=[fmt, restricted]):
             (content, ext, mime), stem = ready
             counted = fmt == "counts" or (restricted == "counts" and exports.FORMATS[fmt].raw_rows)
-            st.download_button(f"Download {ext}", content, file_name=stem + ("_counts" if counted else "") + ext,
+            st.download_button(t("Download {ext}", ext=ext), content,
+                               file_name=stem + ("_counts" if counted else "") + ext,
                                mime=mime, key="dl_data")
-        if st.button("Prepare control areas (GeoJSON)", key="prep_control"):
+        if st.button(t("Prepare control areas (GeoJSON)"), key="prep_control"):
             def window_areas():
                 live = LAYERS[(LAYERS["valid_from"] <= pd.Timestamp(end)) &
                               (LAYERS["valid_to"].isna() | (LAYERS["valid_to"] > pd.Timestamp(start)))]
                 return control.export_geojson(live)
-            exported("control", view_key=VIEW_KEY, stem=STEM, build=window_areas)
-        if ready := prepared("control", view_key=VIEW_KEY):
-            st.download_button("Download control areas", ready[0], file_name=f"control_{ready[1]}.geojson",
+            exported("control", t=t, view_key=VIEW_KEY, stem=STEM, build=window_areas)
+        if ready := prepared("control", t=t, view_key=VIEW_KEY):
+            st.download_button(t("Download control areas"), ready[0], file_name=f"control_{ready[1]}.geojson",
                                mime="application/geo+json", key="dl_control")
     with png_col:
         snapshot_panel(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
-                       accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM)
+                       accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM, t=t)
     with html_col:
-        st.caption("One HTML file with its own time slider, for e-mail; opens offline. Each date shows the "
-                   f"incidents of the {TRAILS[trail] if trail else 90} days up to it.")
+        st.caption(t("One HTML file with its own time slider, for e-mail; opens offline. Each date shows the "
+                     "incidents of the {n} days up to it.", n=TRAILS[trail] if trail else 90))
         html_waiting = bool(HELD) and restricted in (None, "counts")
-        if st.button("Make interactive HTML", key="prep_html", disabled=html_waiting):
-            exported("html", view_key=VIEW_KEY, stem=STEM, extra=[restricted], build=lambda: snapshot.interactive_html(
+        if st.button(t("Make interactive HTML"), key="prep_html", disabled=html_waiting):
+            exported("html", t=t, view_key=VIEW_KEY, stem=STEM, extra=[restricted],
+                     build=lambda: snapshot.interactive_html(
                 exports.without_restricted(DATA) if restricted == "omit" else DATA, current_view(), layers=LAYERS,
                 boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
                 trail_days=TRAILS[trail] if trail else 90).encode("utf-8"))
         if html_waiting:
-            st.caption("The HTML holds the incidents row by row: choose above to leave the ACLED / GTD rows out "
-                       "or to include them." if restricted else "Choose above what to do with the ACLED / GTD "
-                       "rows first.")
-        if ready := prepared("html", view_key=VIEW_KEY, extra=[restricted]):
-            st.download_button("Download HTML", ready[0], file_name=ready[1] + ".html", mime="text/html",
+            st.caption(t("The HTML holds the incidents row by row: choose above to leave the ACLED / GTD rows out "
+                         "or to include them.") if restricted else t("Choose above what to do with the ACLED / GTD "
+                                                                     "rows first."))
+        if ready := prepared("html", t=t, view_key=VIEW_KEY, extra=[restricted]):
+            st.download_button(t("Download HTML"), ready[0], file_name=ready[1] + ".html", mime="text/html",
                                key="dl_html")
-    st.markdown("**Briefing pack (PDF, one page per date)**")
+    st.markdown("**" + plain(t("Briefing pack (PDF, one page per date)")) + "**")
     in_window = [f"{d:%Y-%m-%d}" for d in CHANGES["date"] if pd.Timestamp(start) <= d <= pd.Timestamp(end)]
-    brief_dates = st.text_input("Dates (YYYY-MM-DD, comma-separated)", key="brief_dates",
+    brief_dates = st.text_input(t("Dates (YYYY-MM-DD, comma-separated)"), key="brief_dates",
                                 value=", ".join(in_window[:6]) or f"{end:%Y-%m-%d}",
-                                help="Default: the control-change dates in the window")
-    if snapshot.browser_available() and st.button("Render briefing PDF", key="prep_pdf"):
-        bar = st.progress(0.0, text="Rendering pages…")
+                                help=t("Default: the control-change dates in the window"))
+    if snapshot.browser_available() and st.button(t("Render briefing PDF"), key="prep_pdf"):
+        bar = st.progress(0.0, text=t("Rendering pages…"))
         briefed = current_view()  # not `view`: that is the events.view module
-        exported("pdf", view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.briefing_pdf(
+        exported("pdf", t=t, view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.briefing_pdf(
             DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=briefed.filters,
             controllers=controllers, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
             accessed=ACCESSED, trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
-            progress=lambda i, n: bar.progress(i / n, text=f"Page {i} of {n} rendered")), extra=[brief_dates])
+            lang=LANG, progress=lambda i, n: bar.progress(i / n, text=t("Page {i} of {n} rendered", i=i, n=n))),
+                 extra=[brief_dates])
         bar.empty()
-    if ready := prepared("pdf", view_key=VIEW_KEY, extra=[brief_dates]):
-        st.download_button("Download briefing PDF", ready[0], file_name=f"briefing_{ready[1]}.pdf",
+    if ready := prepared("pdf", t=t, view_key=VIEW_KEY, extra=[brief_dates]):
+        st.download_button(t("Download briefing PDF"), ready[0], file_name=f"briefing_{ready[1]}.pdf",
                            mime="application/pdf", key="dl_pdf")
     playback_panel(DATA, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
                    layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
-                   view_key=VIEW_KEY, stem=STEM)
+                   view_key=VIEW_KEY, stem=STEM, t=t)
     for name in ("data", "control", "png", "html", "pdf", "animation"):
         if st.session_state.get(f"export_{name}_error"):
             st.error(st.session_state[f"export_{name}_error"])
 
 
 with DETAILS:
-    st.subheader("Details")
+    st.subheader(t("Details"))
     if V.selected:
         st.query_params["sel"] = V.selected
-        shown = details(DATA, V.selected, members=MATCHED["members"])
+        shown = details(DATA, V.selected, members=MATCHED["members"], t=t)
         if shown is not None:
-            review(shown, members=MATCHED["members"], possible=MATCHED["possible"], store_path=STORE)
+            review(shown, members=MATCHED["members"], possible=MATCHED["possible"], store_path=STORE, t=t)
     else:
-        st.caption("Click an incident on the map or a row in the table to see its details and sources.")
+        st.caption(t("Click an incident on the map or a row in the table to see its details and sources."))

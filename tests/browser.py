@@ -70,16 +70,17 @@ def streamlit_app(*, store: Path, timeout: float = 90.0, extra_env: dict | None 
 
 
 @contextmanager
-def chromium_page(*, width: int = 1500, height: int = 1000):
-    """A Playwright page in Debian's Chromium; yields (page, blocked) where blocked lists every
-    non-loopback URL the page tried to reach (all of them were aborted)."""
+def chromium_page(*, width: int = 1500, height: int = 1000, locale: str | None = None):
+    """A Playwright page in Debian's Chromium (its language `locale`, e.g. 'ar-IQ', else the default);
+    yields (page, blocked) where blocked lists every non-loopback URL the page tried to reach (all of
+    them were aborted)."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     blocked: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": width, "height": height})
+        page = browser.new_page(viewport={"width": width, "height": height}, **({"locale": locale} if locale else {}))
 
         def route(r):
             if r.request.url.startswith(LOCAL):

@@ -6,10 +6,11 @@ import json
 import streamlit as st
 
 from events.errors import AtlasError
+from i18n import Translator
 from ui.messages import failed, plain
 
 
-def exported(name: str, *, build, view_key: str, stem: str, extra=()) -> None:
+def exported(name: str, *, build, view_key: str, stem: str, t: Translator, extra=()) -> None:
     """Build an export on request (not on every rerun) and keep it, with the view it shows
     (`view_key`) and its file stem, for its download button."""
     key = json.dumps([view_key, *extra], default=str)
@@ -20,11 +21,11 @@ def exported(name: str, *, build, view_key: str, stem: str, extra=()) -> None:
         st.session_state[f"export_{name}_error"] = plain(exc)
         st.session_state.pop(f"export_{name}", None)
     except Exception as exc:  # noqa: BLE001 (no traceback on the page)
-        st.session_state[f"export_{name}_error"] = failed("The export", exc)
+        st.session_state[f"export_{name}_error"] = failed(t("The export"), exc, t=t)
         st.session_state.pop(f"export_{name}", None)
 
 
-def prepared(name: str, *, view_key: str, extra=()):
+def prepared(name: str, *, view_key: str, t: Translator, extra=()):
     """(content, file stem) of the export made for exactly this view, else None; a file made for an
     earlier view is dropped with a note instead of being offered under this view's name."""
     item = st.session_state.get(f"export_{name}")
@@ -33,6 +34,6 @@ def prepared(name: str, *, view_key: str, extra=()):
     key, content, stem = item
     if key != json.dumps([view_key, *extra], default=str):
         st.session_state.pop(f"export_{name}", None)
-        st.caption("The view has changed since the last file was prepared: prepare it again.")
+        st.caption(t("The view has changed since the last file was prepared: prepare it again."))
         return None
     return content, stem

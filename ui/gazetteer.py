@@ -8,38 +8,49 @@ import tempfile
 
 import streamlit as st
 
+import i18n
+
 from events import store
 from events.errors import AtlasError
 from geo import gazetteer
+from i18n import N_, Translator, translator
 from ui.messages import failed, plain
 from ui.uploads import saved_upload
 
 GAZETTEER_TYPES = ["txt", "tsv", "csv", "xlsx", "zip"]
-FORMAT_LABELS = {"auto": "detect it", "geonames": "GeoNames dump (IQ.txt)", "ocha": "OCHA COD populated places",
-                 "dtm": "IOM DTM location master list", "table": "another table (name its columns below)"}
+FORMAT_LABELS = {"auto": N_("detect it"), "geonames": N_("GeoNames dump (IQ.txt)"),
+                 "ocha": N_("OCHA COD populated places"), "dtm": N_("IOM DTM location master list"),
+                 "table": N_("another table (name its columns below)")}
+LIST_COLUMNS = {"id": N_("Number"), "file": N_("File"), "format": N_("Format"), "entries": N_("Places"),
+                "imported_at": N_("Imported"), "licence": N_("Licence")}
 
 
-def gazetteer_panel(store_path: str) -> None:
+def gazetteer_panel(store_path: str, *, t: Translator = translator()) -> None:
     """Upload a gazetteer file, see the ones stored, remove one."""
-    upload = st.file_uploader("Gazetteer file (GeoNames IQ.txt, OCHA populated places, IOM DTM master list, "
-                              "any CSV or Excel table with names and coordinates)", type=GAZETTEER_TYPES,
+    upload = st.file_uploader(t("Gazetteer file (GeoNames IQ.txt, OCHA populated places, IOM DTM master list, "
+                                "any CSV or Excel table with names and coordinates)"), type=GAZETTEER_TYPES,
                               key="gaz_upload")
-    fmt = st.selectbox("What it is", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get, key="gaz_format")
+    fmt = st.selectbox(t("What it is"), list(FORMAT_LABELS), format_func=lambda k: t(FORMAT_LABELS[k]),
+                       key="gaz_format")
     cols = st.columns(2)
-    name = cols[0].text_input("Name column", key="gaz_name", placeholder="found by its usual name")
-    name_ar = cols[1].text_input("Arabic name column", key="gaz_name_ar", placeholder="found by its usual name")
-    lat = cols[0].text_input("Latitude column", key="gaz_lat", placeholder="found by its usual name")
-    lon = cols[1].text_input("Longitude column", key="gaz_lon", placeholder="found by its usual name")
-    if st.button("Add to my gazetteers", disabled=upload is None, key="gaz_import"):
-        st.session_state.gaz_result = _import(store_path, upload, format=fmt, name=name.strip() or None,
+    usual = t("found by its usual name")
+    name = cols[0].text_input(t("Name column"), key="gaz_name", placeholder=usual)
+    name_ar = cols[1].text_input(t("Arabic name column"), key="gaz_name_ar", placeholder=usual)
+    lat = cols[0].text_input(t("Latitude column"), key="gaz_lat", placeholder=usual)
+    lon = cols[1].text_input(t("Longitude column"), key="gaz_lon", placeholder=usual)
+    if st.button(t("Add to my gazetteers"), disabled=upload is None, key="gaz_import"):
+        st.session_state.gaz_result = _import(store_path, upload, t=t, format=fmt, name=name.strip() or None,
                                               name_ar=name_ar.strip() or None, lat=lat.strip() or None,
                                               lon=lon.strip() or None)
     result = st.session_state.get("gaz_result")
     if isinstance(result, str):
-        st.error("Nothing was stored: " + plain(result))
+        st.error(plain(t("Nothing was stored: {reason}", reason=result)))
     elif result is not None:
-        st.success(plain(f"{result['file']}: {result['entries']:,} places stored ({result['format']}); "
-                         f"{result['outside']:,} outside the study area left out, {result['refused']:,} rows refused."))
+        iso = i18n.isolate if t.rtl else str
+        st.success(plain(t("{file}: {entries} places stored ({format}); {outside} outside the study area left out, "
+                           "{refused} rows refused.", file=iso(result["file"]), entries=f"{result['entries']:,}",
+                           format=iso(result["format"]), outside=f"{result['outside']:,}",
+                           refused=f"{result['refused']:,}")))
         for line in result["problems"][:10]:
             st.caption(plain(line))
     if said := st.session_state.pop("gaz_removed", None):
@@ -50,23 +61,24 @@ def gazetteer_panel(store_path: str) -> None:
         st.error(plain(exc))
         return
     if listed.empty:
-        st.caption("No gazetteer of your own yet: the built-in places and those learnt from your imports are used.")
+        st.caption(t("No gazetteer of your own yet: the built-in places and those learnt from your imports are used."))
         return
-    st.dataframe(listed[["id", "file", "format", "entries", "imported_at", "licence"]], hide_index=True,
-                 key="gaz_list")
+    st.dataframe(listed[list(LIST_COLUMNS)], hide_index=True, key="gaz_list",
+                 column_config={c: st.column_config.Column(t(label)) for c, label in LIST_COLUMNS.items()})
     choices = {f"{r.id} — {r.file}": int(r.id) for r in listed.itertuples()}
-    chosen = st.selectbox("Gazetteer", list(choices), key="gaz_remove_choice")
-    if st.button("Remove it and its places", key="gaz_remove"):
+    chosen = st.selectbox(t("Gazetteer"), list(choices), key="gaz_remove_choice")
+    if st.button(t("Remove it and its places"), key="gaz_remove"):
         try:
             removed = store.remove_gazetteer(store_path, choices[chosen])
             st.session_state.gaz_result = None
-            st.session_state.gaz_removed = f"{chosen}: removed with its {removed:,} places."
+            st.session_state.gaz_removed = t("{gazetteer}: removed with its {n} places.",
+                                             gazetteer=i18n.isolate(chosen) if t.rtl else chosen, n=f"{removed:,}")
         except AtlasError as exc:
             st.session_state.gaz_removed = str(exc)
         st.rerun()
 
 
-def _import(store_path: str, upload, **options):
+def _import(store_path: str, upload, *, t: Translator, **options):
     """The stored gazetteer's summary, or one line saying why nothing was stored."""
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -75,4 +87,4 @@ def _import(store_path: str, upload, **options):
         except (AtlasError, gazetteer.GazetteerFileError, OSError, ValueError) as exc:
             return str(exc)
         except Exception as exc:  # the user's page never shows a traceback
-            return failed("Reading the gazetteer", exc)
+            return failed(t("Reading the gazetteer"), exc, t=t)

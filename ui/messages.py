@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import re
 
+from i18n import Translator, translator
+
 LOG = logging.getLogger("atlas")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&\"'])")
 
@@ -14,7 +16,9 @@ def plain(text) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def failed(what: str, exc: BaseException) -> str:
-    """One line for the user about an unforeseen failure; the traceback goes to the server's log only."""
+def failed(what: str, exc: BaseException, *, t: Translator = translator()) -> str:
+    """One line for the user about an unforeseen failure (`what`: already in the reader's language); the
+    traceback goes to the server's log only."""
     LOG.error("%s failed", what, exc_info=exc)
-    return f"{what} failed unexpectedly ({type(exc).__name__}); nothing was changed. The details are in the server log."
+    return t("{what} failed unexpectedly ({error}); nothing was changed. The details are in the server log.",
+             what=what, error=type(exc).__name__)

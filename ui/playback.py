@@ -7,22 +7,25 @@ from pathlib import Path
 import streamlit as st
 
 from geo import animation, snapshot
+from i18n import N_, Translator
 from ui.downloads import exported, prepared
+from ui.messages import plain
 
-FORMATS = {"mp4": "MP4 (H.264)", "gif": "animated GIF"}
-STEPS = {"1w": "week", "1m": "month", "1y": "year"}
+FORMATS = {"mp4": N_("MP4 (H.264)"), "gif": N_("animated GIF")}
+STEPS = {"1w": N_("week"), "1m": N_("month"), "1y": N_("year")}
 MIME = {"mp4": "video/mp4", "gif": "image/gif"}
 
 
 def playback_panel(data, view: snapshot.View, *, start, end, trail_days: int, layers, boundaries, data_version: str,
-                   accessed: dict, view_key: str, stem: str) -> None:
+                   accessed: dict, view_key: str, stem: str, t: Translator) -> None:
     """Choose format and step, render one frame a step (each the PNG snapshot of that date, with its
     credits), and offer the file while the view it shows is on screen."""
-    st.markdown("**Playback (MP4 or GIF, one frame a step)**")
-    fmt = st.radio("Playback as", list(FORMATS), horizontal=True, key="anim_fmt", format_func=FORMATS.get)
-    step = st.selectbox("One frame a", list(STEPS), index=1, key="anim_step", format_func=STEPS.get)
-    if snapshot.browser_available() and st.button("Render playback", key="prep_anim"):
-        bar = st.progress(0.0, text="Rendering frames…")
+    st.markdown("**" + plain(t("Playback (MP4 or GIF, one frame a step)")) + "**")
+    fmt = st.radio(t("Playback as"), list(FORMATS), horizontal=True, key="anim_fmt",
+                   format_func=lambda k: t(FORMATS[k]))
+    step = st.selectbox(t("One frame a"), list(STEPS), index=1, key="anim_step", format_func=lambda k: t(STEPS[k]))
+    if snapshot.browser_available() and st.button(t("Render playback"), key="prep_anim"):
+        bar = st.progress(0.0, text=t("Rendering frames…"))
 
         def build() -> bytes:
             with tempfile.TemporaryDirectory() as folder:
@@ -30,10 +33,10 @@ def playback_panel(data, view: snapshot.View, *, start, end, trail_days: int, la
                     data, view, Path(folder) / f"playback.{fmt}", start=start, end=end, step=step,
                     trail_days=trail_days, size=(1280, 720), layers=layers, boundaries=boundaries,
                     data_version=data_version, accessed=accessed,
-                    progress=lambda i, n: bar.progress(i / n, text=f"Frame {i} of {n} rendered"))
+                    progress=lambda i, n: bar.progress(i / n, text=t("Frame {i} of {n} rendered", i=i, n=n)))
                 return played.path.read_bytes()
-        exported("animation", view_key=view_key, stem=stem, build=build, extra=[fmt, step])
+        exported("animation", t=t, view_key=view_key, stem=stem, build=build, extra=[fmt, step])
         bar.empty()
-    if ready := prepared("animation", view_key=view_key, extra=[fmt, step]):
-        st.download_button(f"Download {fmt.upper()}", ready[0], file_name=f"playback_{ready[1]}.{fmt}",
+    if ready := prepared("animation", t=t, view_key=view_key, extra=[fmt, step]):
+        st.download_button(t("Download {format}", format=fmt.upper()), ready[0], file_name=f"playback_{ready[1]}.{fmt}",
                            mime=MIME[fmt], key="dl_anim")
