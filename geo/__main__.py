@@ -1,4 +1,4 @@
-"""Command line: `python -m geo import|geocode|gazetteer|control|changes|snapshot|briefing|animate` (see `python -m geo --help`)."""
+"""Command line: `python -m geo import|geocode|gazetteer|control|changes|snapshot|briefing|compare|animate` (see `python -m geo --help`)."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,7 @@ EPILOG = """examples:
   python -m geo snapshot --out kirkuk_2017-10-16.png --date 2017-10-16 --size 1920x1080
   python -m geo snapshot --out replay.html --from 2014-01-01 --to 2017-12-31
   python -m geo briefing --out brief.pdf --dates 2014-06-15,2014-08-08,2017-10-16,2021-06-01
+  python -m geo compare --view 'd2=Hawija' --dates 2014-05-01,2017-12-01 --out hawija_2014_2017.png
   python -m geo animate --out kirkuk_2014-2017.mp4 --from 2014-01-01 --to 2017-12-31 --step 1m
   python -m geo animate --out hawija.gif --view 'window=2014-01-01&window=2014-12-31&d2=Hawija' --step 1w --fps 4
 """
@@ -110,8 +111,34 @@ def _parser() -> argparse.ArgumentParser:
                                        "date, legend, headline counts and the top incidents with sources.")
     brief.add_argument("--out", required=True, metavar="FILE.pdf")
     brief.add_argument("--dates", metavar="D1,D2,...", help="the dates, comma-separated")
-    brief.add_argument("--changes", metavar="FROM:TO", help="or: every control-change date in this range")
+    brief.add_argument("--changes", metavar="FROM:TO", help="or: every control-change date in this range "
+                                                             "(the default: those of --from/--to or a --view link)")
+    brief.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default: a4)")
+    brief.add_argument("--orientation", choices=["portrait", "landscape"], default="landscape",
+                       help="page orientation (default: landscape)")
+    brief.add_argument("--author", default="", help="the author named on the cover")
     _add_view_args(brief)
+    cmp = sub.add_parser("compare", help="two dates (or two windows) side by side: one PNG or one A4 PDF page",
+                         description="The view on two dates (the incidents of its trail up to each, the areas of "
+                                     "control on each), or over two windows: two maps at one centre and zoom, each "
+                                     "titled with its date, one legend, and what changed (ground held per "
+                                     "controller in km², gained and lost; incidents in each window; the control "
+                                     "changes between the dates). .png (--size pixels) or .pdf (one A4 landscape page).")
+    cmp.add_argument("--out", required=True, metavar="FILE.png|FILE.pdf")
+    cmp.add_argument("--view", metavar="LINK", help="the query string (or whole URL) of a link shared from the app: its "
+                     "filters and controllers (and trail, in 'as of' mode) apply on both dates")
+    cmp.add_argument("--dates", metavar="A,B", help="the two dates, YYYY-MM-DD, the earlier first")
+    cmp.add_argument("--windows", metavar="A1:B1,A2:B2", help="or two windows (start:end), the earlier-ending first")
+    cmp.add_argument("--trail", type=int, metavar="DAYS", help="with --dates: days of incidents up to each date "
+                                                              "(default: the view's, 90)")
+    cmp.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    cmp.add_argument("--title", help="title printed on the page (at most 160 characters)")
+    cmp.add_argument("--framing", choices=["study", "incidents", "view"], default="study",
+                     help="both maps: fit the study area (default), fit every incident of either window, or the "
+                          "view's own centre and zoom (a --view link's lat, lon and z)")
+    cmp.add_argument("--size", default="1920x1080", help="PNG: WIDTHxHEIGHT pixels, or a4 (landscape, 150 dpi)")
+    cmp.add_argument("--online", action="store_true", help="try online base tiles (default: the offline base)")
+    add_restricted_option(cmp)
     anim = sub.add_parser("animate", help="the playback as an animated GIF or an H.264 MP4 (by --out's extension)",
                           description="One frame a --step from --from to --to (or over a --view link's window): "
                                       "the PNG snapshot of the view on each date (areas of control on that date, "
@@ -251,35 +278,76 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_briefing(args) -> int:
+    from events import annotations
     from events.__main__ import filters_from, view_from
-    from geo import control, snapshot
+    from geo import briefing, snapshot
     shown = view_from(args)
     if args.dates and args.changes:
         raise UsageError("give --dates D1,D2,... or --changes FROM:TO, not both")
-    if args.dates:
-        dates = [d.strip() for d in args.dates.split(",") if d.strip()]
-    elif args.changes or shown is not None:  # a link's default: the control changes inside its window
-        lo, _, hi = args.changes.partition(":") if args.changes else (f"{shown.start:%Y-%m-%d}", "", f"{shown.end:%Y-%m-%d}")
-        changes = control.control_changes()
-        dates = [d for d in changes["date"] if _date(lo) <= d <= _date(hi)]
-        if not dates:
-            raise UsageError(f"no control change between {lo} and {hi}")
-    else:
-        raise UsageError("give --dates D1,D2,... or --changes FROM:TO (or --view LINK)")
+    window = {}
     if shown is not None:
         filters, controllers, trail = shown.filters(), list(shown.controllers), shown.trail_days
+        window = {"start": shown.start, "end": shown.end}
     else:
         filters = filters_from(args)
-        filters.pop("start", None), filters.pop("end", None)
+        lo, hi = filters.pop("start", None), filters.pop("end", None)
         controllers, trail = args.controller or [], args.trail
+        if lo is not None and hi is not None:
+            window = {"start": lo, "end": hi}
+    if args.changes:
+        lo, _, hi = args.changes.partition(":")
+        window = {"start": _date(lo), "end": _date(hi)}
+    dates = [d.strip() for d in args.dates.split(",") if d.strip()] if args.dates else None
+    if not dates and not window:
+        raise UsageError("give --dates D1,D2,..., --changes FROM:TO, --from D --to D or --view LINK")
     bounds = _numbers(args.bounds, 4, "--bounds") if args.bounds else snapshot.STUDY_BOUNDS
-    pdf = snapshot.briefing_pdf(_incidents(args.store), dates, filters=filters, controllers=controllers,
+    notes = annotations.read(args.store) if args.store else None
+    pdf = briefing.briefing_pdf(_incidents(args.store), dates, **window, filters=filters, controllers=controllers,
                                 data_version=_version(args.store), accessed=_accessed(args.store),
-                                trail_days=trail, bounds=bounds,
-                                title=args.title or "Kirkuk briefing", allow_network=args.online,
+                                trail_days=trail, bounds=bounds, author=args.author, notes=notes,
+                                paper=args.paper, orientation=args.orientation,
+                                title=args.title or briefing.TITLE, allow_network=args.online,
+                                lang=getattr(shown, "lang", "en") if shown is not None else "en",
                                 progress=lambda i, n: print(f"page {i}/{n} rendered", file=sys.stderr))
     Path(args.out).write_bytes(pdf)
-    print(f"wrote {args.out} ({len(dates)} pages, {len(pdf):,} bytes)")
+    print(f"wrote {args.out} ({len(pdf):,} bytes)")
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from events import exports
+    from events import view as events_view
+    from events.__main__ import view_from
+    from geo import compare, snapshot
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".pdf"):
+        raise UsageError(f"--out {out.name}: use a .png or .pdf file name")
+    if bool(args.dates) == bool(args.windows):
+        raise UsageError("give --dates A,B or --windows A1:B1,A2:B2 (one of them)")
+    if args.restricted == "counts":
+        raise UsageError("--restricted counts is for data files; the comparison takes omit or include")
+    shown = view_from(args) or events_view.View()
+    if args.trail is not None:
+        if not 1 <= args.trail <= 3650:
+            raise UsageError(f"--trail {args.trail}: use 1 to 3650 days")
+        shown = events_view.with_changes(shown, trail_days=args.trail)
+    dates = windows = None
+    if args.dates:
+        dates = [d.strip() for d in args.dates.split(",") if d.strip()]
+    else:
+        windows = [tuple(w.strip() for w in span.split(":")) for span in args.windows.split(",") if span.strip()]
+        if any(len(w) != 2 for w in windows):
+            raise UsageError(f"--windows {args.windows[:80]!r}: expected START:END,START:END")
+    size = snapshot.parse_size(args.size) if out.suffix.lower() == ".png" else None
+    incidents = _incidents(args.store, raw=shown.raw)
+    if args.restricted == "omit":
+        incidents = exports.without_restricted(incidents)
+    comparison = compare.compare(incidents, view=shown, dates=dates, windows=windows)
+    options = dict(data_version=_version(args.store), accessed=_accessed(args.store), title=args.title,
+                   framing=args.framing, allow_network=args.online)
+    data = (compare.compare_png(comparison, size=size, **options) if size else compare.compare_pdf(comparison, **options))
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data):,} bytes)")
     return 0
 
 
@@ -409,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"import": _cmd_import, "geocode": _cmd_geocode, "gazetteer": _cmd_gazetteer,
                 "control": _cmd_control, "changes": _cmd_changes,
                 "snapshot": _cmd_snapshot, "briefing": _cmd_briefing, "list": _cmd_list,
-                "animate": _cmd_animate}
+                "compare": _cmd_compare, "animate": _cmd_animate}
     try:
         return commands[args.command](args)
     except AtlasError as exc:

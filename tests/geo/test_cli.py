@@ -59,7 +59,7 @@ def test_snapshot_and_briefing_from_the_command_line(tmp_path):
     out = geo("briefing", "--out", str(pdf), "--dates", "2014-06-15,2014-08-08,2017-10-16,2021-06-01")
     assert out.returncode == 0, out.stderr
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert any(line.split() == ["Pages:", "4"] for line in info.splitlines())
+    assert int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:"))) >= 5
 
 
 def test_kml_from_events_list(tmp_path):
