@@ -21,6 +21,7 @@ from events import actors as actor_catalogue
 from events import exports, labels, matching, model, query, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
+from ui.briefing import briefing_panel, compare_panel, notes_of, notes_panel
 from ui.downloads import exported, prepared
 from ui.gazetteer import gazetteer_panel
 from ui.incidents import TABLE_MAX, details, incident_table, review, shown_table, table_columns, take_clicks
@@ -154,6 +155,7 @@ if LAYERS is None:
     CHANGES = control_changes(BOUNDS, LANG, BOUNDARIES)
 else:
     CHANGES = control.control_changes(layers=LAYERS, lang=LANG)  # the jumps follow the areas this user loaded
+NOTES = notes_of(STORE, CHANGES)  # the store's notes on dates, then the control changes: on every briefing output
 
 
 # ----------------------------------------------------------------------------------------------
@@ -421,6 +423,10 @@ take_clicks(TABLE)
 V = view.with_changes(V, selected=st.session_state.get("selected"))
 
 st.markdown(f"### {label}")
+# Playback and "as of": the notes of the month up to the date shown (a user's, else the control changes).
+if V.mode == "as of":
+    for note in NOTES[(NOTES["date"] > V.end - pd.Timedelta(days=31)) & (NOTES["date"] <= V.end)].itertuples():
+        st.caption(plain(f"📌 {iso(t.date(note.date))}: {iso(note.text) if t.rtl else note.text}"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -593,7 +599,7 @@ with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing,
             exported("html", t=t, view_key=VIEW_KEY, stem=STEM, extra=[restricted],
                      build=lambda: snapshot.interactive_html(
                 exports.without_restricted(DATA) if restricted == "omit" else DATA, current_view(), layers=LAYERS,
-                boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
+                boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED, notes=NOTES,
                 trail_days=TRAILS[trail] if trail else 90).encode("utf-8"))
         if html_waiting:
             st.caption(t("The HTML holds the incidents row by row: choose above to leave the ACLED / GTD rows out "
@@ -602,28 +608,16 @@ with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing,
         if ready := prepared("html", t=t, view_key=VIEW_KEY, extra=[restricted]):
             st.download_button(t("Download HTML"), ready[0], file_name=ready[1] + ".html", mime="text/html",
                                key="dl_html")
-    st.markdown("**" + plain(t("Briefing pack (PDF, one page per date)")) + "**")
-    in_window = [f"{d:%Y-%m-%d}" for d in CHANGES["date"] if pd.Timestamp(start) <= d <= pd.Timestamp(end)]
-    brief_dates = st.text_input(t("Dates (YYYY-MM-DD, comma-separated)"), key="brief_dates",
-                                value=", ".join(in_window[:6]) or f"{end:%Y-%m-%d}",
-                                help=t("Default: the control-change dates in the window"))
-    if snapshot.browser_available() and st.button(t("Render briefing PDF"), key="prep_pdf"):
-        bar = st.progress(0.0, text=t("Rendering pages…"))
-        briefed = current_view()  # not `view`: that is the events.view module
-        exported("pdf", t=t, view_key=VIEW_KEY, stem=STEM, build=lambda: snapshot.briefing_pdf(
-            DATA, [d.strip() for d in brief_dates.split(",") if d.strip()], filters=briefed.filters,
-            controllers=controllers, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
-            accessed=ACCESSED, trail_days=TRAILS.get(trail, 90) if trail else 90, bounds=snapshot.STUDY_BOUNDS,
-            lang=LANG, progress=lambda i, n: bar.progress(i / n, text=t("Page {i} of {n} rendered", i=i, n=n))),
-                 extra=[brief_dates])
-        bar.empty()
-    if ready := prepared("pdf", t=t, view_key=VIEW_KEY, extra=[brief_dates]):
-        st.download_button(t("Download briefing PDF"), ready[0], file_name=f"briefing_{ready[1]}.pdf",
-                           mime="application/pdf", key="dl_pdf")
+    briefing_panel(DATA, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
+                   layers=LAYERS, boundaries=BOUNDARIES, notes=NOTES, data_version=FACTS["data_version"],
+                   accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM, t=t)
+    compare_panel(DATA, V, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
+                  accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM, t=t)
     playback_panel(DATA, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
                    layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
-                   view_key=VIEW_KEY, stem=STEM, t=t)
-    for name in ("data", "control", "png", "html", "pdf", "animation"):
+                   notes=NOTES, view_key=VIEW_KEY, stem=STEM, t=t)
+    notes_panel(STORE, t=t)
+    for name in ("data", "control", "png", "html", "pdf", "compare", "animation"):
         if st.session_state.get(f"export_{name}_error"):
             st.error(st.session_state[f"export_{name}_error"])
 

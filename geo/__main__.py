@@ -149,6 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     anim.add_argument("--step", default="1m", help="between frames: Nd, Nw, Nm, Ny or day, week, month, year (1m)")
     anim.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT pixels (1280x720)")
     anim.add_argument("--fps", type=float, default=2.0, help="frames a second (2)")
+    anim.add_argument("--notes", choices=("all", "store", "changes", "none"), default="all",
+                      help="notes on the frames: the store's annotations and the control changes (all), one of "
+                           "them, or none")
     lst = sub.add_parser("list", help="the incidents of a view, as the app shows them",
                          description="`python -m events list` on the incidents joined with the boundaries and the "
                                      "areas of control, as the app joins them: with --view LINK, exactly the "
@@ -359,10 +362,15 @@ def _cmd_animate(args) -> int:
         raise UsageError("give --from and --to (the playback's first and last dates), or --view LINK")
     view = _view(args)
     trail = shown.trail_days if shown is not None and shown.mode == "as of" else args.trail
+    from events import annotations
+    from geo import briefing
+    notes = annotations.combined(
+        annotations.read(args.store) if args.store and args.notes in ("all", "store") else None,
+        briefing.default_notes(lang=view.lang) if args.notes in ("all", "changes") else None)
     played = animation.animate(_incidents(args.store), view, args.out, start=view.start, end=view.end,
                                step=args.step, trail_days=trail, size=snapshot.parse_size(args.size), fps=args.fps,
                                data_version=_version(args.store), accessed=_accessed(args.store),
-                               allow_network=args.online,
+                               allow_network=args.online, notes=notes,
                                progress=lambda i, n: print(f"frame {i}/{n} rendered", file=sys.stderr))
     print(f"wrote {played.path} ({played.frames} frames, {played.size[0]}x{played.size[1]}, "
           f"{played.path.stat().st_size:,} bytes, {played.seconds_per_frame:.2f} s a frame)")

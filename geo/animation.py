@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 import geopandas as gpd
 import pandas as pd
 
+from events import annotations
 from geo import control, snapshot
 from i18n import translator
 
@@ -78,15 +79,34 @@ def frame_dates(start, end, *, step: str) -> list[pd.Timestamp]:
     return days
 
 
-def frame_views(view: snapshot.View, days: list[pd.Timestamp], *, trail_days: int) -> list[snapshot.View]:
+def frame_views(view: snapshot.View, days: list[pd.Timestamp], *, trail_days: int,
+                notes: pd.DataFrame | None = None) -> list[snapshot.View]:
     """One snapshot View a frame: `view`'s filters, layers and framing, its window the `trail_days`
-    up to the frame's date, that date large in the header."""
+    up to the frame's date, that date large in the header. `notes` (events.annotations: `date`, `text`)
+    go on the frame of their date or the next one, as the frame's subtitle ("16 Oct 2017: federal forces
+    enter Kirkuk"); a frame with none says what its window holds."""
     if not 1 <= int(trail_days) <= 3660:
         raise AnimationError(f"--trail {trail_days}: give 1 to 3660 days of incidents up to each frame's date")
     t = translator(view.lang)
+    window = t("incidents of the {n} days to this date", n=int(trail_days))
+    shown = annotations.placed(notes, days) if notes is not None and not notes.empty else [None] * len(days)
     return [replace(view, start=day - pd.Timedelta(days=int(trail_days) - 1), end=day,
                     label=f"{day:%d %B %Y}" if t.lang == "en" else t.date(day, "long"),
-                    subtitle=t("incidents of the {n} days to this date", n=int(trail_days))) for day in days]
+                    subtitle=_noted(here, t) or window) for day, here in zip(days, shown)]
+
+
+def _noted(notes: pd.DataFrame | None, t) -> str:
+    """A frame's notes as one subtitle line (the user's first, else the first control change, in full;
+    then how many more), cut to fit."""
+    if notes is None or notes.empty:
+        return ""
+    mine = notes[notes["id"].notna()] if "id" in notes else notes.iloc[0:0]
+    first = (mine if len(mine) else notes).iloc[0]   # a user's own note before the control changes
+    day = f"{first['date']:%d %b %Y}" if t.lang == "en" else t.date(first["date"])
+    text = t("{date}: {note}", date=day, note=" ".join(str(first["text"]).split()))
+    if len(notes) > 1:
+        text += " " + t("(+{n} more)", n=len(notes) - 1)
+    return text if len(text) <= snapshot.TEXT_MAX else text[:snapshot.TEXT_MAX - 1].rstrip() + "…"
 
 
 def frame_pages(incidents: pd.DataFrame, views: list[snapshot.View], *, size: tuple[int, int], data_version: str,
@@ -121,10 +141,11 @@ def check_size(size: tuple[int, int], *, suffix: str) -> tuple[int, int]:
 def animate(incidents: pd.DataFrame, view: snapshot.View, out: str | Path, *, start, end, step: str,
             trail_days: int = 90, size: tuple[int, int] = (1280, 720), fps: float = 2.0, data_version: str,
             layers: gpd.GeoDataFrame | None = None, boundaries: gpd.GeoDataFrame | None = None,
-            accessed: dict | None = None, allow_network: bool = False,
+            accessed: dict | None = None, allow_network: bool = False, notes: pd.DataFrame | None = None,
             progress: Callable[[int, int], None] | None = None) -> Playback:
     """Write `out` (.gif or .mp4): one frame a `step` from `start` to `end`, each the snapshot of
-    `view` on that date. The file appears only when every frame is drawn (a failure leaves none)."""
+    `view` on that date, with the `notes` of its period (see frame_views). The file appears only when
+    every frame is drawn (a failure leaves none)."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -135,7 +156,7 @@ def animate(incidents: pd.DataFrame, view: snapshot.View, out: str | Path, *, st
         raise AnimationError(f"--fps {fps}: give {FPS_RANGE[0]:g} to {FPS_RANGE[1]:g} frames a second")
     size = check_size(size, suffix=suffix)
     views = frame_views(replace(view, offline=view.offline or not allow_network),
-                        frame_dates(start, end, step=step), trail_days=trail_days)
+                        frame_dates(start, end, step=step), trail_days=trail_days, notes=notes)
     pages = frame_pages(incidents, views, size=size, data_version=data_version, layers=layers,
                         boundaries=boundaries, accessed=accessed)
     partial = out.with_name(f".{out.name}.partial{suffix}")

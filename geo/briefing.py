@@ -76,14 +76,20 @@ def map_size(paper: str = "a4", orientation: str = "landscape") -> tuple[float, 
 
 
 def default_dates(*, start, end, layers: gpd.GeoDataFrame | None = None,
-                  boundaries: gpd.GeoDataFrame | None = None) -> list[pd.Timestamp]:
+                  boundaries: gpd.GeoDataFrame | None = None, limit: int | None = None) -> list[pd.Timestamp]:
     """The control-change dates from `start` to `end` (a 2014-2017 window: 10 Jun 2014 ... 16 Oct 2017);
-    the window's end when control did not change in it."""
+    the window's end when control did not change in it. With `limit`, the `limit` changes that moved the
+    most areas (the later first on a tie), in date order: a long window keeps 16 Oct 2017, not the first
+    days of June 2014 only."""
     first, last = snapshot._checked_date(start, "start"), snapshot._checked_date(end, "end")
     if last < first:
         raise SnapshotError(f"the window ends ({last:%Y-%m-%d}) before it starts ({first:%Y-%m-%d})")
     changes = control.control_changes(layers=layers, boundaries=boundaries)
-    days = [pd.Timestamp(d) for d in changes["date"] if first <= d <= last]
+    inside = changes[(changes["date"] >= first) & (changes["date"] <= last)]
+    if limit is not None and len(inside) > limit:
+        moved = inside.assign(_n=inside["area_ids"].map(len))
+        inside = moved.sort_values(["_n", "date"], ascending=[False, False]).head(limit).sort_values("date")
+    days = [pd.Timestamp(d) for d in inside["date"]]
     return days or [last]
 
 

@@ -438,11 +438,13 @@ def snapshot_page(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFra
 
 def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoDataFrame | None = None,
                      data_version: str, first=None, last=None, trail_days: int | None = None,
-                     boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None) -> str:
+                     boundaries: gpd.GeoDataFrame | None = None, accessed: dict | None = None,
+                     notes: pd.DataFrame | None = None) -> str:
     """One standalone HTML file with its own time slider and play control over `first`..`last`.
 
     Incidents (filtered as the view, over the whole period) and every control period carry their
-    dates; the page redraws what holds on the slider's date. Opens offline: everything is inlined.
+    dates; the page redraws what holds on the slider's date. `notes` (events.annotations: date, text)
+    of the period are listed under the map. Opens offline: everything is inlined.
     """
     first = _checked_date(first if first is not None else view.start, "first")
     last = _checked_date(last if last is not None else view.end, "last")
@@ -468,7 +470,23 @@ def interactive_html(incidents: pd.DataFrame, view: View, *, layers: gpd.GeoData
     footer = (f'<div style="font: 11px {"system-ui" if not t.rtl else repr(assets.FONT_FAMILY) + ", system-ui"};'
               ' padding: 4px 12px">' + "<br>".join(html.escape(line) for line in lines) + "</div>")
     page = page.replace("<body>", "<body>" + title, 1)
-    return page.replace("</body>", footer + "</body>", 1)
+    return page.replace("</body>", _notes_html(notes, first, last, t=t, font=font) + footer + "</body>", 1)
+
+
+def _notes_html(notes: pd.DataFrame | None, first, last, *, t, font: str) -> str:
+    """The period's notes as an escaped list ('' when there are none)."""
+    if notes is None or notes.empty:
+        return ""
+    here = notes[(notes["date"] >= first) & (notes["date"] <= last)]
+    if here.empty:
+        return ""
+    day = (lambda d: f"{d:%d %b %Y}") if t.lang == "en" else (lambda d: t.isolate(t.date(d)))
+    items = "".join(f"<li><b>{html.escape(day(r.date))}</b> {html.escape(' '.join(str(r.text).split()))}</li>"
+                    for r in here.itertuples())
+    heading = html.escape(t("Notes"))
+    family = font.split(" ", 2)[-1]   # the title's font family, at the list's own size
+    return (f'<div id="atlas-notes" style="font: 13px {family}; padding: 4px 12px"><b>{heading}</b>'
+            f'<ul style="margin: 2px 0">{items}</ul></div>')
 
 
 # ----------------------------------------------------------------------------------------------

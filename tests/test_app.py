@@ -247,6 +247,53 @@ def test_png_and_briefing_from_the_app(app, tmp_path):
     assert int(re.search(r"^Pages:\s+(\d+)$", info.stdout, re.M).group(1)) >= 5  # a cover, then each date
 
 
+def test_a_note_on_a_date_reaches_the_store_the_screen_and_the_briefing(app, tmp_path):
+    """Issue 15: a user's note ("16 Oct 2017: federal forces enter Kirkuk") is stored, shows under the
+    heading when the date is on screen, and is printed on the briefing page of its date; the default
+    dates are the control changes in the window."""
+    import subprocess
+
+    from events import annotations
+    from tests.browser import require_chromium
+
+    at = app.run()
+    at.date_input(key="note_date").set_value(dt.date(2017, 10, 16))
+    at.text_input(key="note_text").set_value("<b>federal forces</b> enter Kirkuk")
+    at.text_input(key="note_author").set_value("Analyst A")
+    at.button[[b.label for b in at.button].index("Add note")].click().run()
+    no_errors(at)
+    stored = annotations.read(store.DEFAULT_PATH)
+    assert stored["text"].tolist() == ["<b>federal forces</b> enter Kirkuk"] and stored["author"].tolist() == ["Analyst A"]
+    at.radio(key="mode").set_value("as of").run()
+    at.slider(key="asof").set_value(dt.date(2017, 10, 20)).run()
+    captions = [text_of(c.value) for c in at.caption]
+    assert any("<b>federal forces</b> enter Kirkuk" in c for c in captions), captions   # as text, not markup
+    assert "2017-10-16" in at.text_input(key="brief_dates").value   # a control change in the window
+    require_chromium()
+    at.text_input(key="brief_dates").set_value("2017-10-16").run()
+    at.text_input(key="brief_author").set_value("Analyst A").run()
+    at.button(key="prep_pdf").click().run()
+    no_errors(at)
+    (tmp_path / "brief.pdf").write_bytes(at.session_state["export_pdf"][1])
+    text = subprocess.run(["pdftotext", str(tmp_path / "brief.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "<b>federal forces</b> enter Kirkuk" in text and "Analyst A" in text
+
+
+def test_two_dates_side_by_side_from_the_app(app):
+    from PIL import Image
+
+    from tests.browser import require_chromium
+    require_chromium()
+    at = app.run()
+    at.date_input(key="cmp_a").set_value(dt.date(2015, 1, 1))
+    at.date_input(key="cmp_b").set_value(dt.date(2018, 1, 1))
+    at.button(key="prep_cmp").click().run()
+    no_errors(at)
+    png = at.session_state["export_compare"][1]
+    assert Image.open(__import__("io").BytesIO(png)).size == (1920, 1080)
+
+
 @pytest.mark.parametrize("params", [
     {"lat": "abc"}, {"z": "1e9"}, {"lat": "nan", "lon": "inf"}, {"z": "2.5"}, {"lon": "-1e308"},
     {"mink": "abc"}, {"mink": "-5"}, {"window": ["zzz", "2014-01-01"]}, {"asof": "9999-99-99", "mode": "as of"},

@@ -17,7 +17,7 @@ MIME = {"mp4": "video/mp4", "gif": "image/gif"}
 
 
 def playback_panel(data, view: snapshot.View, *, start, end, trail_days: int, layers, boundaries, data_version: str,
-                   accessed: dict, view_key: str, stem: str, t: Translator) -> None:
+                   accessed: dict, view_key: str, stem: str, t: Translator, notes=None) -> None:
     """Choose format and step, render one frame a step (each the PNG snapshot of that date, with its
     credits), and offer the file while the view it shows is on screen."""
     st.markdown("**" + plain(t("Playback (MP4 or GIF, one frame a step)")) + "**")
@@ -32,7 +32,7 @@ def playback_panel(data, view: snapshot.View, *, start, end, trail_days: int, la
                 played = animation.animate(
                     data, view, Path(folder) / f"playback.{fmt}", start=start, end=end, step=step,
                     trail_days=trail_days, size=(1280, 720), layers=layers, boundaries=boundaries,
-                    data_version=data_version, accessed=accessed,
+                    data_version=data_version, accessed=accessed, notes=notes,
                     progress=lambda i, n: bar.progress(i / n, text=t("Frame {i} of {n} rendered", i=i, n=n)))
                 return played.path.read_bytes()
         exported("animation", t=t, view_key=view_key, stem=stem, build=build, extra=[fmt, step])

@@ -170,3 +170,25 @@ def test_cli_refuses_bad_requests_without_writing_a_file(tmp_path, args, said):
                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode != 0 and run.stderr.startswith("error:") and said in run.stderr, run.stderr
     assert "Traceback" not in run.stderr and not list(tmp_path.iterdir())
+
+
+def test_notes_go_on_the_frame_of_their_date_or_the_next_and_read_as_text(incidents):
+    """Issue 15: a user's note ("16 Oct 2017: federal forces enter Kirkuk") and the control changes (the
+    default notes) appear in the playback, escaped."""
+    from events import annotations
+    from geo import briefing
+
+    view = snapshot.view_for(start="2017-09-01", end="2017-12-01")
+    days = animation.frame_dates("2017-09-01", "2017-12-01", step="1m")
+    mine = pd.DataFrame({"id": [1], "date": [pd.Timestamp("2017-10-16")], "text": [HOSTILE + " federal forces enter"],
+                         "author": [""], "created": [""]})
+    notes = annotations.combined(mine, briefing.default_notes())
+    frames = animation.frame_views(view, days, trail_days=30, notes=notes)
+    subtitles = [f.subtitle for f in frames]
+    assert "federal forces enter" in subtitles[2] and subtitles[2].startswith("16 Oct 2017: ")  # 1 Nov frame
+    assert "more)" in subtitles[2]   # the control changes of the same weeks are counted, not dropped
+    assert all(len(s) <= snapshot.TEXT_MAX for s in subtitles)
+    quiet = animation.frame_views(view, days, trail_days=30)
+    assert all(s == "incidents of the 30 days to this date" for s in (f.subtitle for f in quiet))
+    _, page, _ = list(animation.frame_pages(incidents, frames[2:3], size=SMALL, data_version="t"))[0]
+    assert html.escape(HOSTILE) in page and HOSTILE not in page

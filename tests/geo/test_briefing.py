@@ -172,3 +172,12 @@ def test_briefing_from_the_command_line_with_the_stores_notes(tmp_path):
                           "--paper", "a3", "--dates", "2017-10-16"], cwd=ROOT, capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and not (tmp_path / "x.pdf").exists()
+
+
+def test_a_long_window_keeps_the_changes_that_moved_most_areas():
+    """Issue 15: the old default (the first dates of the window) gave five days of June 2014 and missed
+    16 Oct 2017; with a limit, the changes that moved the most areas are kept, in date order."""
+    every = briefing.default_dates(start="2013-01-01", end="2018-12-31")
+    kept = briefing.default_dates(start="2013-01-01", end="2018-12-31", limit=8)
+    assert len(every) > 8 and len(kept) == 8 and kept == sorted(kept) and set(kept) <= set(every)
+    assert pd.Timestamp("2017-10-16") in kept and pd.Timestamp("2014-06-10") in kept
