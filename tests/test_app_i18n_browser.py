@@ -59,6 +59,8 @@ def test_arabic_page_is_right_to_left_with_the_arabic_font(app_url, size):
 
 
 def test_switching_the_language_keeps_the_view_and_updates_the_link(app_url):
+    from playwright.sync_api import expect
+
     with chromium_page() as (page, _):
         page.goto(app_url + "/?window=2014-06-01&window=2017-10-31&types=Battles")
         map_frame(page)
@@ -70,9 +72,9 @@ def test_switching_the_language_keeps_the_view_and_updates_the_link(app_url):
         page.get_by_role("option", name="العربية").click()
         page.wait_for_selector("h1:has-text('أطلس حوادث كركوك')", timeout=30_000)
         wait_rerun(page)
-        assert "lang=ar" in page.url
+        page.wait_for_function("location.search.includes('lang=ar')", timeout=10_000)  # written by the rerun
         assert "types=Battles" in page.url and "window=2014-06-01" in page.url
-        assert page.locator("[data-testid='stMetricValue']").first.inner_text() == count
+        expect(page.locator("[data-testid='stMetricValue']").first).to_have_text(count, timeout=10_000)
         assert _direction(page, "[data-testid='stMain']") == "rtl"
 
 
