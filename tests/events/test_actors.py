@@ -272,3 +272,24 @@ def test_the_view_in_words_names_the_canonical_actors_in_english():
     from events import labels
     shown = view.from_query("actor_id=isis&actor_id=peshmerga")
     assert "actors Islamic State (ISIS), Peshmerga" in labels.filters_text(shown.filters())
+
+
+def test_an_iraq_acled_export_lands_its_actors_on_the_list(tmp_path):
+    """ACLED's own actor names for Iraq (its current layout, as its export tool writes it), imported:
+    each lands on its canonical actor; the source's name is kept; an unknown name is listed, not guessed."""
+    from tests.events.test_acled_layouts import CURRENT, row, write
+
+    said = [("Islamic State (Iraq)", "Military Forces of Iraq (2014-2018)", "isis", "iraqi-army"),
+            ("Police Forces of Iraq (2014-2018)", "Civilians (Iraq)", "iraqi-police", "civilians"),
+            ("Military Forces of Iraq (2018-) Popular Mobilization Forces", "Islamic State (Iraq)", "pmf", "isis"),
+            ("Unidentified Armed Group (Iraq)", "Zorro Brigade of Nowhere", "unidentified", None)]
+    rows = [row(i, actor1=a, actor2=b) for i, (a, b, _, _) in enumerate(said, start=1)]
+    path = write(tmp_path / "acled_iraq.csv", CURRENT, rows)
+    db = store.open_store(tmp_path / "atlas.gpkg")
+    summary = store.import_file(db, path, source="acled")
+    assert summary.accepted == len(said), summary.rejects.to_string()
+    loaded = store.load(db).set_index("incident_id").loc[[f"acled:IRQ{i}" for i in range(1, len(said) + 1)]]
+    assert [(r.actor1_id, r.actor2_id) for r in loaded.itertuples()] == [
+        (one, two) for _, _, one, two in said]
+    assert loaded["actor1"].tolist() == [a for a, _, _, _ in said]   # the source's names kept
+    assert [u["name"] for u in summary.unmapped_actors] == ["Zorro Brigade of Nowhere"]
