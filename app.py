@@ -423,10 +423,12 @@ take_clicks(TABLE)
 V = view.with_changes(V, selected=st.session_state.get("selected"))
 
 st.markdown(f"### {label}")
-# Playback and "as of": the notes of the month up to the date shown (a user's, else the control changes).
-if V.mode == "as of":
-    for note in NOTES[(NOTES["date"] > V.end - pd.Timedelta(days=31)) & (NOTES["date"] <= V.end)].itertuples():
-        st.caption(plain(f"📌 {iso(t.date(note.date))}: {iso(note.text) if t.rtl else note.text}"))
+# Playback and "as of": the notes of the month up to the date shown (a user's, else the control changes),
+# in one container that is always there: elements added before the map would make Streamlit re-create it.
+with st.container(key="notes_shown"):
+    if V.mode == "as of":
+        for note in NOTES[(NOTES["date"] > V.end - pd.Timedelta(days=31)) & (NOTES["date"] <= V.end)].itertuples():
+            st.caption(plain(f"📌 {iso(t.date(note.date))}: {iso(note.text) if t.rtl else note.text}"))
 
 
 # ----------------------------------------------------------------------------------------------
