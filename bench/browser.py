@@ -164,7 +164,9 @@ def app_steps(url: str, *, window: tuple[str, str], months: int, steps: int, cou
 
         page.on("websocket", on_ws)
         out["open_phases"] = {}
-        query = f"/?mode=window&window={window[0]}&window={window[1]}"
+        # every source row (raw=true): the count shown must equal a SQL count of the store's rows; the fused
+        # view may merge a synthetic row with a curated one reporting the same day and place
+        query = f"/?mode=window&window={window[0]}&window={window[1]}&raw=true"
         out["first_open_s"] = open_map(page, url + query, timeout_s=timeout_s, phases=out["open_phases"])
         out["shown_before"] = settled_count(page, window, timeout_s=timeout_s)
         page.evaluate("() => document.addEventListener('click', () => { window.__benchClick = Date.now(); }, true)")
