@@ -6,6 +6,7 @@ the time bar with playback, the map, the headline counts and timeline, the table
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import tempfile
 import time
@@ -18,7 +19,7 @@ from streamlit_folium import st_folium
 
 import i18n
 from events import actors as actor_catalogue
-from events import exports, labels, matching, model, query, store, view
+from events import cache, exports, labels, matching, model, query, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 from ui.briefing import briefing_panel, compare_panel, notes_of, notes_panel
@@ -56,12 +57,24 @@ def open_store(path: str) -> str:
     return str(store.open_store(path))
 
 
-@st.cache_resource(show_spinner=t("Matching the sources' reports of the same events…"), max_entries=2)
-def load_matched(path: str, version: str, decided: str) -> dict:
-    """The store's rows matched across sources with its review decisions, once per data version and
-    decisions version: `fused` (one row per event), `members` (every source row of a fused event),
-    `raw` (every row as imported, with its cluster and matches) and `possible` (pairs kept apart as
-    possible duplicates, by incident_id). Read only, shared by every session."""
+# Long text of each incident: read from the memory-mapped columnar cache when a panel or an export needs
+# it, never copied per step (at a million incidents these three columns are ~60% of the frame).
+LONG_TEXT = ("notes", "sources", "original")
+MATCHED_PARTS = ("fused", "raw", "members", "possible")
+
+
+@st.cache_resource(show_spinner=False)
+def code_version() -> str:
+    """A hash of the code that derives the cached frames (events/, geo/): new code never reads an old cache."""
+    digest = hashlib.sha256()
+    for file in sorted([*Path(__file__).parent.joinpath("events").glob("*.py"),
+                        *Path(__file__).parent.joinpath("geo").glob("*.py")]):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _match(path: str) -> dict:
+    """The store's rows matched across sources with its review decisions (see `load_matched`)."""
     found = matching.match(store.load(path), decisions=store.decision_records(path))
     fused, members = matching.fuse(found)
     fused = actor_catalogue.canonicalise(fused, user_aliases=store.actor_aliases(path))  # fusing keeps model columns
@@ -72,22 +85,76 @@ def load_matched(path: str, version: str, decided: str) -> dict:
     return {"fused": fused, "members": members, "raw": matching.annotate(found), "possible": possible}
 
 
+def _cached(path: str, name: str, key: str, build, *, geometry: bool = True):
+    """The frame `name` of the store's columnar cache built for `key`; built with `build()` and saved
+    first when missing or stale. Read back memory-mapped when saved; `build()`'s own frame otherwise
+    (a store folder we cannot write: the app then works from memory)."""
+    frame = cache.read(path, name, key=key, geometry=geometry)
+    if frame is None:
+        frame = build()
+        if cache.write(path, name, frame, key=key):
+            mapped = cache.read(path, name, key=key, geometry=geometry)
+            frame = frame if mapped is None else mapped
+    return frame
+
+
+def _matched(path: str, version: str, decided: str, names: tuple[str, ...]) -> dict:
+    """The `names` of MATCHED_PARTS from the columnar cache, matching (and saving every part) once per
+    data version and decisions version (and code version) for every server and session."""
+    key = f"{version}|{decided}|{code_version()}"
+    found = {name: cache.read(path, name, key=key) for name in names}
+    if any(frame is None for frame in found.values()):
+        built = _match(path)
+        saved = all([cache.write(path, name, built[name], key=key) for name in MATCHED_PARTS])
+        found = {name: cache.read(path, name, key=key) if saved else None for name in names}
+        found = {name: built[name] if frame is None else frame for name, frame in found.items()}
+    return found
+
+
+@st.cache_resource(show_spinner=t("Matching the sources' reports of the same events…"), max_entries=2)
+def load_matched(path: str, version: str, decided: str) -> dict:
+    """The store's review tables, once per data version and decisions version: `members` (every source row
+    of a fused event) and `possible` (pairs kept apart as possible duplicates, by incident_id). The fused
+    and raw frames themselves are read by `load_view_data`. Read only, shared by every session."""
+    return _matched(path, version, decided, ("members", "possible"))
+
+
 @st.cache_resource(show_spinner=t("Loading incidents…"), max_entries=2)
-def load_view_data(path: str, version: str, decided: str, raw: bool, bounds_key: str, _boundaries=None) -> pd.DataFrame:
+def load_view_data(path: str, version: str, decided: str, raw: bool, bounds_key: str, _boundaries=None) -> dict:
     """Incidents (one row per event, or every source row with `raw`) with admin areas from the boundaries
     in use and who controlled each place then; fused first, so an event is joined at its best place.
 
-    A resource, not cache_data: the frame is only read, so every rerun shares one copy (cache_data
-    would copy it on each rerun, which at a million rows costs seconds and gigabytes)."""
-    frame = boundaries.assign_admin(load_matched(path, version, decided)["raw" if raw else "fused"],
-                                    boundaries=_boundaries)
-    return frame.join(control.controller_of(frame, boundaries=_boundaries))
+    `full` holds every column, memory-mapped from the store's columnar cache (built once per data,
+    decisions, boundaries and code version; a server start reads it instead of the whole store);
+    `held` is the same rows without the long text (LONG_TEXT), repeated text as shared objects
+    (cache.compact): what the filters, map, counts and table use, so a step copies no notes, sources
+    or original JSON and no string at all. Same index: `full.loc[held_rows.index]`
+    gives an export every field. Neither carries a geometry: the map, exports and snapshots draw from
+    lon/lat. A resource, not cache_data: read only, one copy for every session."""
+    def build() -> pd.DataFrame:
+        part = "raw" if raw else "fused"
+        frame = _matched(path, version, decided, (part,))[part]
+        frame = boundaries.assign_admin(frame, boundaries=_boundaries)
+        return frame.join(control.controller_of(frame, boundaries=_boundaries))
+
+    key = f"{version}|{decided}|{raw}|{bounds_key}|{code_version()}"
+    name = f"view-{hashlib.sha256(f'{raw}|{bounds_key}'.encode()).hexdigest()[:16]}"
+    full = pd.DataFrame(_cached(path, name, key, build, geometry=False))  # every part draws from lon/lat
+    full = full.drop(columns=[c for c in ("geometry",) if c in full.columns])
+    return {"full": full, "held": cache.compact(full.drop(columns=[c for c in LONG_TEXT if c in full.columns]))}
 
 
 @st.cache_resource(show_spinner=t("Indexing the text for search…"), max_entries=1)
 def search_index(path: str, version: str, decided: str, raw: bool, bounds_key: str, _boundaries=None) -> pd.Series:
-    """The folded search text of every incident, built the first time someone searches."""
-    return query.search_text(load_view_data(path, version, decided, raw, bounds_key, _boundaries))
+    """The folded search text of every incident, built the first time anyone searches a data version and
+    kept in the columnar cache (memory-mapped) for every later server."""
+    def build() -> pd.DataFrame:
+        full = load_view_data(path, version, decided, raw, bounds_key, _boundaries)["full"]
+        return pd.DataFrame({"text": query.search_text(full)})
+
+    key = f"{version}|{decided}|{raw}|{bounds_key}|{code_version()}"
+    name = f"search-{hashlib.sha256(f'{raw}|{bounds_key}'.encode()).hexdigest()[:16]}"
+    return _cached(path, name, key, build)["text"]
 
 
 @st.cache_data(show_spinner=False)
@@ -148,7 +215,9 @@ RAW = st.sidebar.toggle(t("Show raw rows (every source row)"), value=False, key=
                         help=t("Off: each event once, however many data sets report it (tolls the range over "
                                "its sources, never their sum). On: every row as imported, marked with its matches."))
 MATCHED = load_matched(STORE, FACTS["data_version"], DECIDED)
-DATA = load_view_data(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, BOUNDARIES)
+LOADED = load_view_data(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, BOUNDARIES)
+DATA = LOADED["held"]   # filters, map, counts, table: no long text, so a step copies none
+FULL = LOADED["full"]   # every field (same index), memory-mapped: details, exports, briefing, playback
 LAYERS = st.session_state.get("control_layers")   # this session's control areas, if it loaded any
 if LAYERS is None:
     LAYERS = control.default_layers(boundaries=BOUNDARIES)
@@ -572,7 +641,7 @@ with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing,
         waiting = bool(HELD) and exports.FORMATS[fmt].raw_rows and restricted is None
         if st.button(t("Prepare data file"), key="prep_data", disabled=waiting):
             exported("data", t=t, view_key=VIEW_KEY, stem=STEM, extra=[fmt, restricted],
-                     build=lambda: exports.export(VIEW, fmt, restricted=restricted))
+                     build=lambda: exports.export(FULL.loc[VIEW.index], fmt, restricted=restricted))
         if waiting:
             st.caption(t("Choose above what to do with the ACLED / GTD rows first."))
         if ready := prepared("data", t=t, view_key=VIEW_KEY, extra=[fmt, restricted]):
@@ -591,7 +660,7 @@ with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing,
             st.download_button(t("Download control areas"), ready[0], file_name=f"control_{ready[1]}.geojson",
                                mime="application/geo+json", key="dl_control")
     with png_col:
-        snapshot_panel(DATA, current_view(), layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
+        snapshot_panel(FULL, current_view(), layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
                        accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM, t=t)
     with html_col:
         st.caption(t("One HTML file with its own time slider, for e-mail; opens offline. Each date shows the "
@@ -600,7 +669,7 @@ with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing,
         if st.button(t("Make interactive HTML"), key="prep_html", disabled=html_waiting):
             exported("html", t=t, view_key=VIEW_KEY, stem=STEM, extra=[restricted],
                      build=lambda: snapshot.interactive_html(
-                exports.without_restricted(DATA) if restricted == "omit" else DATA, current_view(), layers=LAYERS,
+                exports.without_restricted(FULL) if restricted == "omit" else FULL, current_view(), layers=LAYERS,
                 boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED, notes=NOTES,
                 trail_days=TRAILS[trail] if trail else 90).encode("utf-8"))
         if html_waiting:
@@ -610,12 +679,12 @@ with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing,
         if ready := prepared("html", t=t, view_key=VIEW_KEY, extra=[restricted]):
             st.download_button(t("Download HTML"), ready[0], file_name=ready[1] + ".html", mime="text/html",
                                key="dl_html")
-    briefing_panel(DATA, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
+    briefing_panel(FULL, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
                    layers=LAYERS, boundaries=BOUNDARIES, notes=NOTES, data_version=FACTS["data_version"],
                    accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM, t=t)
-    compare_panel(DATA, V, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
+    compare_panel(FULL, V, layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"],
                   accessed=ACCESSED, view_key=VIEW_KEY, stem=STEM, t=t)
-    playback_panel(DATA, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
+    playback_panel(FULL, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
                    layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
                    notes=NOTES, view_key=VIEW_KEY, stem=STEM, t=t)
     notes_panel(STORE, t=t)
@@ -628,7 +697,7 @@ with DETAILS:
     st.subheader(t("Details"))
     if V.selected:
         st.query_params["sel"] = V.selected
-        shown = details(DATA, V.selected, members=MATCHED["members"], t=t)
+        shown = details(FULL, V.selected, members=MATCHED["members"], t=t)
         if shown is not None:
             review(shown, members=MATCHED["members"], possible=MATCHED["possible"], store_path=STORE, t=t)
     else:

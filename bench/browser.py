@@ -197,6 +197,49 @@ def app_steps(url: str, *, window: tuple[str, str], months: int, steps: int, cou
     return out
 
 
+def sessions(url: str, *, n: int, window: tuple[str, str], months: int, steps: int, count,
+             timeout_s: float = 600.0) -> dict:
+    """`n` browser sessions (pages of their own) open on `window`, then in each round every session clicks
+    the step button that moves it by `months`, the `n` clicks sent together so the server serves the reruns
+    at the same time. Returns each round's seconds (clicks to every session showing its new count), the
+    counts shown, and whether each equals `count(start, end)` (a SQL count on the store)."""
+    label = {12: "+ year", 1: "+ month", -1: "− month", -12: "− year"}[months]
+    out = {"rounds_s": [], "shown": [], "windows": [], "correct": []}
+    with chromium_page() as (page, blocked):
+        pages = [page] + [_offline_page(page) for _ in range(n - 1)]
+        query = f"/?mode=window&window={window[0]}&window={window[1]}&raw=true"   # counts checked against SQL
+        for p in pages:
+            p.goto(url + query, wait_until="commit", timeout=timeout_s * 1000)
+        for p in pages:
+            map_frame(p, timeout=timeout_s * 1000)
+            settled_count(p, window, timeout_s=timeout_s)
+        for _ in range(steps):
+            after = shift(window, months)
+            for p in pages:  # every session idle (its map's own rerun done) before the round's clicks
+                wait_rerun(p, timeout=timeout_s * 1000)
+            t = time.perf_counter()
+            for p in pages:
+                p.get_by_role("button", name=label).click()
+            shown = [_count_at(p, after, timeout_s=timeout_s) for p in pages]
+            out["rounds_s"].append(time.perf_counter() - t)
+            out["shown"].append(shown)
+            out["windows"].append(after)
+            out["correct"].append(all(x == count(*after) for x in shown))
+            window = after
+        out["blocked"] = len(blocked)
+    return out
+
+
+def _count_at(page, window: tuple[str, str], *, timeout_s: float) -> int | None:
+    """The count the app shows once its URL names exactly `window` (None if it never does in time)."""
+    deadline = time.monotonic() + timeout_s
+    while _window(page.url) != tuple(window):
+        if time.monotonic() > deadline:
+            return None
+        page.wait_for_timeout(100)  # not time.sleep: Playwright updates page.url only inside its own calls
+    return settled_count(page, window, timeout_s=max(deadline - time.monotonic(), 1.0))
+
+
 def _offline_page(page, *, allow=LOCAL):
     """Another page of the same browser, every request outside `allow` aborted (no network)."""
     p = page.context.browser.new_page(viewport=page.viewport_size)

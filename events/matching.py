@@ -345,32 +345,35 @@ def candidate_pairs(frame: pd.DataFrame, *, max_pairs: int = 5_000_000) -> pd.Da
     prec = frame["geo_precision"].astype("float64").fillna(4).to_numpy().astype("int64")
     lat, lon = frame["lat"].to_numpy("float64"), frame["lon"].to_numpy("float64")
     wide = prec >= 3
+    # Each sweep pairs one data set's rows with the other data sets' only: one big data set (a million ACLED
+    # rows) never lists its own same-source pairs (110M+ at 1M rows, more than 16 GB) only to drop them.
+    dataset = _codes(frame["source_dataset"])
+    key = np.zeros(n, "int64")
     local = np.flatnonzero(~wide)
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
     if len(local):
         cos = max(math.cos(math.radians(min(80.0, float(np.nanmax(np.abs(lat[local])))))), 0.17)
-        cy = np.floor(lat[local] / _CELL_DEG).astype("int64") + 400
-        cx = np.floor(lon[local] / (_CELL_DEG / cos)).astype("int64") + 4000
-        key = cy * 10_000 + cx
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                p, b = _sweep(key + dy * 10_000 + dx, s[local], e[local], key, s[local])
-                parts.append((local[p], local[b]))
-    spread = np.flatnonzero(wide)
-    if len(spread):
-        zero_all, zero_wide = np.zeros(n, "int64"), np.zeros(len(spread), "int64")
-        p, b = _sweep(zero_wide, s[spread], e[spread], zero_all, s)
-        parts.append((spread[p], b))
-        p, b = _sweep(zero_all, s, e, zero_wide, s[spread])
-        parts.append((p, spread[b]))
-    left = np.concatenate([p for p, _ in parts])
-    right = np.concatenate([b for _, b in parts])
+        key[local] = ((np.floor(lat[local] / _CELL_DEG).astype("int64") + 400) * 10_000
+                      + np.floor(lon[local] / (_CELL_DEG / cos)).astype("int64") + 4000)
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for d in np.unique(dataset):
+        mine, others = dataset == d, dataset != d
+        probe, build = np.flatnonzero(mine & ~wide), np.flatnonzero(others & ~wide)
+        if len(probe) and len(build):   # precision 1-2: the grid cell and its neighbours
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    p, b = _sweep(key[probe] + dy * 10_000 + dx, s[probe], e[probe], key[build], s[build])
+                    parts.append((probe[p], build[b]))
+        for probe, build in ((np.flatnonzero(mine & wide), np.flatnonzero(others)),
+                             (np.flatnonzero(mine), np.flatnonzero(others & wide))):
+            if len(probe) and len(build):   # precision 3-4: every row of the time window
+                p, b = _sweep(np.zeros(len(probe), "int64"), s[probe], e[probe], np.zeros(len(build), "int64"),
+                              s[build])
+                parts.append((probe[p], build[b]))
+    left = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, "int64")
+    right = np.concatenate([b for _, b in parts]) if parts else np.zeros(0, "int64")
     if len(left) > max_pairs * 4:
         raise ValueError(f"{len(left):,} candidate pairs: too many rows share one place and time to match")
     a, b = np.minimum(left, right), np.maximum(left, right)
-    dataset = _codes(frame["source_dataset"])
-    keep = (a != b) & (dataset[a] != dataset[b])
-    a, b = a[keep], b[keep]
     reach = reach_km(frame)
     near = _haversine(lat[a], lon[a], lat[b], lon[b]) <= reach[a] + reach[b]
     top = np.maximum(prec[a], prec[b])

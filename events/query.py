@@ -39,22 +39,54 @@ def fold_series(values: pd.Series) -> pd.Series:
     """`fold` over a text column, with Arrow's vectorised string kernels (same result as `fold`:
     NFKD, Latin and Arabic marks dropped, hamza/alef/ta marbuta/alef maqsura folded, lower case)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return pd.Series(_fold_arrow(arr).to_numpy(zero_copy_only=False), index=values.index, dtype="str")
+
+
+def _fold_arrow(arr):
+    """`fold` over an Arrow string array."""
+    import pyarrow.compute as pc
+
     arr = pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKD"), _MARKS_RE, "")
     for old, new in _ARABIC_PAIRS:
         arr = pc.replace_substring(arr, old, new)
-    arr = pc.utf8_lower(pc.utf8_normalize(arr, "NFC"))
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=values.index, dtype="str")
+    return pc.utf8_lower(pc.utf8_normalize(arr, "NFC"))
 
 
-def search_text(frame: pd.DataFrame) -> pd.Series:
-    """One folded text per row joining the searchable columns, for free-text search."""
-    joined = frame[SEARCH_COLUMNS[0]].fillna("").astype(str)
-    for col in SEARCH_COLUMNS[1:]:
-        joined = joined + " | " + frame[col].fillna("").astype(str)
-    return fold_series(joined)
+SEARCH_CHUNK = 100_000  # rows folded at once: the index's peak memory is the index plus one chunk
+
+
+def _text_arrow(values: pd.Series):
+    """A text column as Arrow strings, empty for missing: the column's own Arrow data when it has some
+    (no Python object per value), else each value's `str`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = values.array
+    got = arr.__arrow_array__() if hasattr(arr, "__arrow_array__") else None
+    if got is None or not (pa.types.is_string(got.type) or pa.types.is_large_string(got.type)):
+        got = pa.array(values.fillna("").astype(str).to_numpy(dtype=object), type=pa.large_string())
+    return pc.fill_null(got.cast(pa.large_string()), "")
+
+
+def search_text(frame: pd.DataFrame, *, chunk: int = SEARCH_CHUNK) -> pd.Series:
+    """One folded text per row joining the searchable columns, for free-text search.
+
+    Built in chunks of `chunk` rows into one Arrow-backed column, so a million rows never hold every
+    intermediate joined string at once (nor a Python object per row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = []
+    for lo in range(0, len(frame), chunk):
+        part = frame.iloc[lo:lo + chunk]
+        joined = pc.binary_join_element_wise(*(_text_arrow(part[col]) for col in SEARCH_COLUMNS),
+                                             pa.scalar(" | ", pa.large_string()))
+        folded = _fold_arrow(joined)
+        chunks.extend(folded.chunks if isinstance(folded, pa.ChunkedArray) else [folded])
+    text = pa.chunked_array(chunks, type=pa.large_string())
+    return pd.Series(text.to_pandas().array, index=frame.index, dtype="str", copy=False)
 
 
 def _as_list(values) -> list[str]:

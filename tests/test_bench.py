@@ -68,3 +68,24 @@ def test_quick_run_prints_the_table_as_json(tmp_path):
         assert {(1_000, "app_step_1y"), (1_000, "draw_all")} <= steps
         assert any(r["step"] == "startup_curated" for r in rows)
     assert (tmp_path / "RESULTS.quick.md").read_text().count("| 1,000 |") >= 6
+
+
+def test_a_new_server_opens_from_the_columnar_cache_and_shows_the_same(tmp_path):
+    csv = generate.write_csv(1_000, seed=5, out=tmp_path)
+    store = tmp_path / "app" / "atlas.gpkg"
+    store.parent.mkdir()
+    from events import store as atlas_store
+    atlas_store.import_file(store, csv, source="acled")
+    runs = []
+    for _ in range(2):  # two fresh interpreters: two server starts on the same data
+        proc = subprocess.run([sys.executable, "bench/first_open.py", str(store), "--search", "kirkuk"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600, env=dict(os.environ))
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    cold, warm = runs
+    assert not cold["cache_at_start"] and warm["cache_at_start"]
+    assert sorted(p.stem.split("-")[0] for p in (tmp_path / "app" / ".atlas.gpkg.cache").glob("*.arrow")) == \
+        ["fused", "members", "possible", "raw", "search", "view", "view"]  # events, and every source row
+    assert cold["shown"] == warm["shown"] and cold["windows"] == warm["windows"]
+    assert cold["shown_raw"] == warm["shown_raw"]
+    assert int(warm["shown"][0].replace(",", "")) >= 1_000 and len(warm["steps_s"]) == 3

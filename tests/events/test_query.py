@@ -63,3 +63,15 @@ def test_an_at_least_toll_passes_the_minimum_its_floor_passes():
     assert query.select(df, min_killed=10)["place"].tolist() == ["Daquq"]
     t = query.totals(df)
     assert (t["killed_low"], t["killed_high"], t["killed_open"], t["killed_unknown"]) == (22, 22, 2, 0)
+
+
+def test_the_search_index_is_the_same_whatever_its_chunks_and_keeps_the_frame_index():
+    df = _frame().set_axis([10, 20, 30])
+    df.loc[20, "notes"] = None
+    whole = query.search_text(df)
+    assert whole.index.tolist() == [10, 20, 30]
+    for chunk in (1, 2, 5):
+        assert query.search_text(df, chunk=chunk).tolist() == whole.tolist()
+    assert whole[30] == query.fold(" | ".join("" if pd.isna(df.loc[30, c]) else str(df.loc[30, c])
+                                              for c in query.SEARCH_COLUMNS))
+    assert query.select(df, text="ناسفه", search=query.search_text(df, chunk=1))["place"].tolist() == ["Rashad"]
