@@ -687,7 +687,7 @@ with st.expander(t("Export this view (data, PNG, interactive HTML, PDF briefing,
     playback_panel(FULL, current_view(), start=start, end=end, trail_days=TRAILS.get(trail, 90) if trail else 90,
                    layers=LAYERS, boundaries=BOUNDARIES, data_version=FACTS["data_version"], accessed=ACCESSED,
                    notes=NOTES, view_key=VIEW_KEY, stem=STEM, t=t)
-    notes_panel(STORE, t=t)
+    notes_panel(STORE, NOTES, t=t)
     for name in ("data", "control", "png", "html", "pdf", "compare", "animation"):
         if st.session_state.get(f"export_{name}_error"):
             st.error(st.session_state[f"export_{name}_error"])

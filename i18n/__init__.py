@@ -136,8 +136,6 @@ def read_catalogue(lang: str, root: Path = LOCALES):
     for path in sorted((root / lang).glob("*.po")) if lang != SOURCE else []:
         with path.open("rb") as handle:
             part = read_po(handle, locale=lang)
-        if not merged.plural_forms or merged.num_plurals == 2:
-            merged = _with_plurals(merged, part)
         for message in part:
             # one message may sit in two domains' files: a translation wins over an empty entry
             if message.id and (message.id not in merged or _translated(message)):
@@ -148,11 +146,6 @@ def read_catalogue(lang: str, root: Path = LOCALES):
 def _translated(message) -> bool:
     strings = message.string if isinstance(message.string, tuple) else (message.string,)
     return all(strings) and bool(strings)
-
-
-def _with_plurals(merged, part):
-    merged._num_plurals, merged._plural_expr = part.num_plurals, part.plural_expr  # the language's rule
-    return merged
 
 
 @functools.lru_cache(maxsize=None)

@@ -278,6 +278,9 @@ def test_a_note_on_a_date_reaches_the_store_the_screen_and_the_briefing(app, tmp
     text = subprocess.run(["pdftotext", str(tmp_path / "brief.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "<b>federal forces</b> enter Kirkuk" in text and "Analyst A" in text
+    at.button(key=f"note_rm_{int(stored['id'].iloc[0])}").click().run()   # removed from the page
+    no_errors(at)
+    assert annotations.read(store.DEFAULT_PATH).empty
 
 
 def test_two_dates_side_by_side_from_the_app(app):

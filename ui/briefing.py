@@ -20,9 +20,10 @@ ORIENTATIONS = {"portrait": N_("portrait"), "landscape": N_("landscape")}
 MAX_DATES = 8   # default briefing pages
 
 
-def notes_panel(store_path: str, *, t: Translator) -> None:
+def notes_panel(store_path: str, notes: pd.DataFrame, *, t: Translator) -> None:
     """Add a note to a date ("16 Oct 2017: federal forces enter Kirkuk") or remove one; the notes are the
-    store's, so every analyst of the store sees them in briefings, playback and HTML exports."""
+    store's, so every analyst of the store sees them in briefings, playback and HTML exports. `notes`: what
+    `notes_of` read this run (the store's own are those with an id)."""
     st.markdown("**" + plain(t("Notes on dates")) + "**")
     st.caption(t("A note appears on the briefing page, playback frame and HTML export of its date. The "
                  "control changes are noted by default."))
@@ -37,13 +38,13 @@ def notes_panel(store_path: str, *, t: Translator) -> None:
                 st.success(t("Note added."))
             except AtlasError as exc:
                 st.error(plain(t("The note was not added: {reason}", reason=str(exc))))
-    mine = annotations.read(store_path)
+    mine = notes[notes["id"].notna()]
     for note in mine.itertuples():
         left, right = st.columns([5, 1])
         left.caption(plain(f"{_day(note.date, t)} · {isolate(note.text) if t.rtl else note.text}"
                            + (f" ({isolate(note.author) if t.rtl else note.author})" if note.author else "")))
-        if right.button(t("Remove"), key=f"note_rm_{note.id}"):
-            annotations.remove(store_path, note.id)
+        if right.button(t("Remove"), key=f"note_rm_{int(note.id)}"):
+            annotations.remove(store_path, int(note.id))
             st.rerun()
 
 
