@@ -61,7 +61,7 @@ def update(*, project: Path = PROJECT, locales: Path = LOCALES) -> dict[str, int
             catalogue.fuzzy = False
             with path.open("wb") as handle:
                 write_po(handle, catalogue, width=120, sort_output=True, omit_header=False)
-    with (ROOT / "messages.pot").open("wb") as handle:
+    with (locales.parent / "messages.pot").open("wb") as handle:   # beside the catalogues it was made for
         write_po(handle, template, width=120, sort_output=True)
     return counts
 

@@ -65,8 +65,10 @@ def test_a_new_language_is_one_more_catalogue_file(project, monkeypatch):
     root, locales = project
     monkeypatch.setattr(catalogue_tool, "DOMAINS", {"app": ("code",), "maps": ()})
     (locales / "fr").mkdir()
+    before = (i18n.ROOT / "messages.pot").read_bytes()
     catalogue_tool.update(project=root, locales=locales)
     assert "fr" in i18n.languages(locales) and (locales / "fr" / "app.po").exists()
+    assert (root / "messages.pot").exists() and (i18n.ROOT / "messages.pot").read_bytes() == before  # not ours
     with (locales / "fr" / "app.po").open("rb") as handle:
         french = read_po(handle, locale="fr")
     french["Event types"].string = "Types d’événements"
