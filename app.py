@@ -185,14 +185,9 @@ def access_dates(path: str, version: str) -> dict:
     return exports.access_dates(store.import_log(path))
 
 
-def _stamp(path: str) -> tuple:
-    files = [Path(path), Path(path + "-wal")]
-    return tuple((f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else None for f in files)
-
-
 try:
     STORE = open_store(str(store.DEFAULT_PATH))
-    FACTS = store_facts(STORE, _stamp(STORE))
+    FACTS = store_facts(STORE, store.stamp(STORE))
     # The review decisions and the user's actor mappings: a new one re-fuses the data
     DECIDED = store.decisions_version(STORE) + "|" + actor_catalogue.mappings_key(store.actor_aliases(STORE))
 except AtlasError as exc:

@@ -1,4 +1,7 @@
-"""Command line: `python -m events import|list|info|match` (see `python -m events --help`).
+"""Command line: `python -m events import|list|info|match|actors|annotate|migrate` (see `--help`).
+
+`--store` names a GeoPackage file or a PostGIS database (`postgresql://user@host/db`); `migrate` copies a
+whole store from one to the other.
 
 `list` shows the fused view by default (one row per event however many sources report it, matched by
 events.matching with the store's review decisions); `--raw` lists the rows as imported. `match decide`
@@ -36,7 +39,15 @@ EPILOG = """examples:
   python -m events actors map "Daash fighters" --to isis --store atlas.gpkg
   python -m events annotate add --date 2017-10-16 --text "federal forces enter Kirkuk" --author "A. Analyst"
   python -m events annotate list --store atlas.gpkg
+  python -m events info --store postgresql://analyst@db.example/atlas     (a shared PostGIS store)
+  python -m events migrate --from atlas.gpkg --to postgresql://analyst@db.example/atlas
 """
+
+
+# The default store is named without a URL's password (ATLAS_STORE may hold one); `%` doubled for argparse.
+STORE_HELP = ("the store: a GeoPackage file or a postgresql://user@host/db URL (default: "
+              + store.label(store.DEFAULT_PATH).replace("%", "%%") + ")")
+STORE_HELP_CURATED = "the store: a GeoPackage file or a postgresql:// URL (default: the curated data set)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                                      "several sources reporting the same event are fused (tolls the range over "
                                      "the sources, every citation; see docs/matching.md). Without --store: the "
                                      "curated default data set.")
-    lst.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    lst.add_argument("--store", help=STORE_HELP_CURATED)
     add_raw_option(lst)
     add_filters(lst)
     lst.add_argument("--format", default="csv", choices=[*exports.FORMATS, "json"],
@@ -70,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     inf = sub.add_parser("info", help="counts, date range and data version",
                          description="Counts, date range, datasets and data version of a store "
                                      "(without --store: the curated data set).")
-    inf.add_argument("--store", help="GeoPackage store")
+    inf.add_argument("--store", help=STORE_HELP_CURATED)
     inf.add_argument("--json", action="store_true", help="print JSON")
 
     mat = sub.add_parser("match", help="review the matches between sources: list them, decide on a pair",
@@ -85,13 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     dec.add_argument("left", metavar="LEFT", help="an incident_id (e.g. cur-2013-001)")
     dec.add_argument("right", metavar="RIGHT", help="another incident_id (e.g. ucdp:51556)")
     dec.add_argument("decision", choices=list(matching.DECISIONS))
-    dec.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    dec.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
     dec.add_argument("--by", default="", metavar="NAME", help="who decides (free text, kept with the decision)")
     dec.add_argument("--json", action="store_true", help="print JSON")
     mls = msub.add_parser("list", help="the fused events, possible duplicates and decisions of a store",
                           description="Every event reported by several sources (its members), every pair kept "
                                       "apart as a possible duplicate, and the stored decisions (who, when).")
-    mls.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    mls.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
     mls.add_argument("--json", action="store_true", help="print JSON")
 
     act = sub.add_parser("actors", help="the canonical actors: list them, the names not on the list, map a name",
@@ -105,15 +116,15 @@ def _parser() -> argparse.ArgumentParser:
     als.add_argument("--json", action="store_true", help="print JSON")
     aun = asub.add_parser("unmapped", help="the actor names of a store (or the curated set) not on the list",
                           description="Each actor name with no canonical actor and in how many rows it appears.")
-    aun.add_argument("--store", help="GeoPackage store (default: the curated data set)")
+    aun.add_argument("--store", help=STORE_HELP_CURATED)
     aun.add_argument("--json", action="store_true", help="print JSON")
     amp = asub.add_parser("map", help="map a source's actor name onto a canonical actor (kept in the store)")
     amp.add_argument("name", metavar="NAME", help="the actor name as the source writes it")
     amp.add_argument("--to", required=True, metavar="ID", help="a canonical actor_id (see `actors list`)")
-    amp.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    amp.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
     aum = asub.add_parser("unmap", help="remove your mapping of an actor name")
     aum.add_argument("name", metavar="NAME")
-    aum.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    aum.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
     ann = sub.add_parser("annotate", help="notes on dates (shown in the PDF briefing, the animation, the HTML export)",
                          description="A note on a date (\"16 Oct 2017: federal forces enter Kirkuk\"), kept in the "
                                      "store. The control-change descriptions are the default notes.")
@@ -129,7 +140,18 @@ def _parser() -> argparse.ArgumentParser:
     nrm = nsub.add_parser("remove", help="remove a note by its id (see `annotate list`)")
     nrm.add_argument("id", metavar="ID")
     for q in (nad, nls, nrm):
-        q.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+        q.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
+    mig = sub.add_parser("migrate", help="copy a whole store into another (GeoPackage or PostGIS, either way)",
+                         description="Copy every table of a store (incidents with their import ids, import log, "
+                                     "rejects, gazetteers, place evidence, decisions, actor mappings, notes) into "
+                                     "another in one transaction, then check the rows table by table. A target "
+                                     "that holds data is refused unless --replace.")
+    mig.add_argument("--from", dest="source", required=True, metavar="STORE",
+                     help="the store to copy: a GeoPackage file or a postgresql:// URL")
+    mig.add_argument("--to", dest="target", required=True, metavar="STORE",
+                     help="the store to write: a GeoPackage file or a postgresql:// URL (made if missing)")
+    mig.add_argument("--replace", action="store_true", help="replace what the target holds")
+    mig.add_argument("--json", action="store_true", help="print the counts as JSON")
     return p
 
 
@@ -146,7 +168,7 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="file to import")
     p.add_argument("--source", default="auto", choices=sources.choices(),
                    help="what the file is (default: detected from its header)")
-    p.add_argument("--store", default=str(store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    p.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
     p.add_argument("--rejects", metavar="FILE", help="write the rejects report (row, field, value, reason) as CSV")
     order = p.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
@@ -475,6 +497,19 @@ def _cmd_annotate(args) -> int:
     return 0
 
 
+def _cmd_migrate(args) -> int:
+    from events import migrate
+
+    counts = migrate.migrate(args.source, args.target, replace=args.replace, notify=_say)
+    if args.json:
+        print(json.dumps(counts))
+        return 0
+    print(f"copied {store.label(store.location(args.source))} into {store.label(store.location(args.target))}:")
+    for table, n in counts.items():
+        print(f"  {table}: {n['source']:,} rows, {n['target']:,} in the target")
+    return 0
+
+
 def main(argv: list[str] | None = None, *, geocoder: Callable | None = None) -> int:
     """Run one command; any failure is one line on stderr and exit status 2, never a traceback.
 
@@ -482,7 +517,8 @@ def main(argv: list[str] | None = None, *, geocoder: Callable | None = None) -> 
     """
     args = _parser().parse_args(argv)
     commands = {"import": partial(run_import, geocoder=geocoder), "list": _cmd_list, "info": _cmd_info,
-                "match": _cmd_match, "actors": _cmd_actors, "annotate": _cmd_annotate}
+                "match": _cmd_match, "actors": _cmd_actors, "annotate": _cmd_annotate,
+                "migrate": _cmd_migrate}
     try:
         return commands[args.command](args)
     except AtlasError as exc:

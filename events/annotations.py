@@ -5,7 +5,8 @@ its date, or the next page after it), on the animation's frames and in the stand
 always as escaped text. The text is validated here, at the boundary: control characters and bidi
 overrides stripped, whitespace collapsed to one line, at most MAX_TEXT characters.
 
-The notes live in the store's `annotations` table (made, when missing, inside the write transaction).
+The notes live in the store's `annotations` table (made, when missing, inside the write transaction), in a
+GeoPackage or a PostGIS store alike (events.store chooses the backend).
 The DEFAULT notes are the control-change descriptions; events never imports geo, so geo passes them in
 (`defaults(changes)`), and `combined` merges them with the user's.
 """
@@ -26,14 +27,6 @@ MAX_TEXT = 300     # characters of a note: one line under a map, a caption on a 
 MAX_AUTHOR = 100   # characters of an author's name
 # Bidi embeddings, overrides and isolates: they can make a note read as something else.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS annotations (id INTEGER PRIMARY KEY AUTOINCREMENT, date TEXT NOT NULL,
-  text TEXT NOT NULL, author TEXT NOT NULL, created DATETIME NOT NULL);
-INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
-  ('annotations', 'attributes', 'annotations', 'The user''s notes on dates: date, text, author, created', NULL);
-"""
-
 
 class AnnotationError(AtlasError, ValueError):
     """A note that cannot be stored or found (empty, too long, not a date, no such id)."""
@@ -69,15 +62,9 @@ def add(path: str | Path, *, date, text: str, author: str = "", lock_timeout: fl
     if not words:
         raise AnnotationError("the note is empty: give its text")
     who = clean(author, limit=MAX_AUTHOR, what="author")
-    path = store.create(path)
-    store._check_writable(path)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with store._writing(path, lock_timeout=lock_timeout, unstored="the note was not stored") as con:
-        for statement in store._statements(_SCHEMA):
-            con.execute(statement)
-        cur = con.execute("INSERT INTO annotations (date, text, author, created) VALUES (?, ?, ?, ?)",
-                          (f"{day:%Y-%m-%d}", words, who, now))
-        number = cur.lastrowid
+    number = store.add_annotation(path, date=f"{day:%Y-%m-%d}", text=words, author=who, created=now,
+                                  lock_timeout=lock_timeout)
     return {"id": number, "date": day, "text": words, "author": who, "created": now}
 
 
@@ -87,12 +74,7 @@ def remove(path: str | Path, annotation_id, *, lock_timeout: float = store.LOCK_
         number = int(str(annotation_id).strip())
     except ValueError:
         raise AnnotationError(f"{str(annotation_id)[:40]!r} is not a note's id (a number, see `annotate list`)") from None
-    path = store.create(path)
-    store._check_writable(path)
-    with store._writing(path, lock_timeout=lock_timeout, unstored="nothing was removed") as con:
-        if not store._has_table(con, "annotations"):
-            return 0
-        return con.execute("DELETE FROM annotations WHERE id=?", (number,)).rowcount
+    return store.remove_annotation(path, number, lock_timeout=lock_timeout)
 
 
 def read(path: str | Path, *, start=None, end=None) -> pd.DataFrame:
@@ -100,11 +82,7 @@ def read(path: str | Path, *, start=None, end=None) -> pd.DataFrame:
     `date` a Timestamp). A store without notes gives an empty frame."""
     lo = f"{check_date(start):%Y-%m-%d}" if start is not None else "0000-00-00"
     hi = f"{check_date(end):%Y-%m-%d}" if end is not None else "9999-99-99"
-    with store._reading(store.create(path)) as con:
-        if not store._has_table(con, "annotations"):
-            return _frame([])
-        rows = con.execute("SELECT id, date, text, author, created FROM annotations WHERE date >= ? AND date <= ? "
-                           "ORDER BY date, id", (lo, hi)).fetchall()
+    rows = store.annotation_rows(path, lo=lo, hi=hi)
     return _frame([dict(zip(COLUMNS, row)) for row in rows])
 
 

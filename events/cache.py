@@ -9,6 +9,7 @@ Files are written to a private name and renamed into place, so a reader never se
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -21,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from events import store
+
 _KEY = b"atlas.cache.key"
 _GEOMETRY = b"atlas.cache.geometry"  # name of the WKB column holding a GeoDataFrame's geometry, and its CRS
 _CRS = b"atlas.cache.crs"
@@ -30,7 +33,11 @@ _STALE_TMP_S = 3600.0  # a temporary file older than this was left by a killed w
 
 
 def folder(store_path: str | Path) -> Path:
-    """The cache folder of the store at `store_path`: a hidden folder beside it."""
+    """The cache folder of the store at `store_path`: a hidden folder beside it; for a PostGIS store (a URL)
+    a folder of the user's cache directory named by a hash of the URL without its password."""
+    if store.is_url(store_path):
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kirkuk-atlas"
+        return base / hashlib.sha256(store.label(str(store_path)).encode()).hexdigest()[:16]
     store_path = Path(store_path)
     return store_path.parent / f".{store_path.name}.cache"
 
@@ -59,7 +66,7 @@ def write(store_path: str | Path, name: str, frame: pd.DataFrame, *, key: str) -
             frame = pd.DataFrame(frame).assign(**{geom: shapely.to_wkb(frame.geometry.to_numpy())})
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        target.parent.mkdir(mode=0o700, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)   # a URL store: ~/.cache/kirkuk-atlas/<hash>
         _sweep(target.parent)
         table = pa.Table.from_pandas(pd.DataFrame(frame), preserve_index=None)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})

@@ -15,6 +15,7 @@ turn with progress messages. Nothing is written to a file until it is known to b
 from __future__ import annotations
 
 import errno
+import functools
 import glob
 import hashlib
 import json
@@ -108,7 +109,44 @@ _MAX_VALUE = 1_000  # characters of a rejected value kept in the report
 
 
 class StoreError(AtlasError):
-    """The store file cannot be used (not a GeoPackage of ours, unreadable, read-only, locked)."""
+    """The store cannot be used (not a GeoPackage or database of ours, unreadable, read-only, locked, unreachable)."""
+
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(location) -> bool:
+    """True when the store's location is a PostgreSQL URL (the PostGIS backend, events.postgis)."""
+    return isinstance(location, str) and location.strip().lower().startswith(URL_SCHEMES)
+
+
+def location(value: str | Path) -> str | Path:
+    """A store location as given: a postgresql:// URL stays a string (a Path would collapse its `//`);
+    anything else is a GeoPackage path."""
+    return value.strip() if is_url(value) else Path(value)
+
+
+def label(where: str | Path) -> str:
+    """The store for messages: a GeoPackage's file name, or a URL without its password."""
+    if is_url(where):
+        from events import postgis
+        return postgis.label(where)
+    return _label(Path(where))
+
+
+def _dispatch(fn=None, *, twin: str | None = None):
+    """Run the PostGIS twin of `fn` (events.postgis, same name unless `twin`) when the store is a URL.
+    The one place that chooses the backend: callers pass a path or a URL to the same functions."""
+    if fn is None:
+        return functools.partial(_dispatch, twin=twin)
+
+    @functools.wraps(fn)
+    def run(where, *args, **kwargs):
+        if is_url(where):
+            from events import postgis  # imported only by URL stores: psycopg stays out of the GeoPackage path
+            return getattr(postgis, twin or fn.__name__)(where.strip(), *args, **kwargs)
+        return fn(where, *args, **kwargs)
+    return run
 
 
 @dataclass
@@ -385,6 +423,7 @@ def _fill_empty(path: Path) -> None:
             con.execute("PRAGMA journal_mode=WAL")
 
 
+@_dispatch
 def create(path: str | Path) -> Path:
     """Create an empty store at `path` (a GeoPackage), or check that the file there is one of ours.
 
@@ -439,7 +478,7 @@ def sha256_of(path: str | Path) -> str:
 class _Spool:
     """One import's parsed rows in a private SQLite file, and its (capped) rejects."""
 
-    db: Path
+    db: Path | None  # None: the PostGIS backend spools into a temporary table instead
     accepted: int = 0
     datasets: set = field(default_factory=set)
     kept: list = field(default_factory=list)
@@ -448,6 +487,7 @@ class _Spool:
     lines: int = 0
     rows: int = 0
     first_unlisted: int | None = None  # the row of the first reject line not kept
+    nul: bool = False  # a text value holds a NUL (see _whole_text)
 
     def rejects(self, *, file: str, cap: int) -> pd.DataFrame:
         """The kept reject lines, plus a note line counting those not kept."""
@@ -496,24 +536,30 @@ def _spool(db: Path, chunks: Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]], *,
                 con.executemany(sql, _rows(good))
                 spool.accepted += len(good)
                 spool.datasets.update(good["source_dataset"].unique())
+                spool.nul = spool.nul or _holds_nul(good)
             if len(bad):
-                bad = bad[list(model.REJECT_COLUMNS)]
-                spool.lines += len(bad)
-                spool.rows += int(bad["row"].nunique())
-                room = cap - spool.kept_lines
-                if room > 0:  # a copy, so the rest of the chunk is freed; values bounded like the importers'
-                    kept = bad.iloc[:room].copy()
-                    kept["value"] = kept["value"].map(lambda v: v[:_MAX_VALUE] if isinstance(v, str) else v)
-                    spool.kept.append(kept)
-                    spool.kept_lines += len(kept)
-                    spool.kept_rows += int(kept["row"].nunique())
-                if spool.first_unlisted is None and len(bad) > max(room, 0):
-                    first = bad["row"].iloc[max(room, 0)]
-                    spool.first_unlisted = None if pd.isna(first) else int(first)
+                _keep_rejects(spool, bad, cap=cap)
             if progress:
                 progress(spool.accepted)
         con.execute("COMMIT")
     return spool
+
+
+def _keep_rejects(spool: _Spool, bad: pd.DataFrame, *, cap: int) -> None:
+    """Count a chunk's reject lines in `spool`, keeping the first `cap` of the import (shared by both backends)."""
+    bad = bad[list(model.REJECT_COLUMNS)]
+    spool.lines += len(bad)
+    spool.rows += int(bad["row"].nunique())
+    room = cap - spool.kept_lines
+    if room > 0:  # a copy, so the rest of the chunk is freed; values bounded like the importers'
+        kept = bad.iloc[:room].copy()
+        kept["value"] = kept["value"].map(lambda v: v[:_MAX_VALUE] if isinstance(v, str) else v)
+        spool.kept.append(kept)
+        spool.kept_lines += len(kept)
+        spool.kept_rows += int(kept["row"].nunique())
+    if spool.first_unlisted is None and len(bad) > max(room, 0):
+        first = bad["row"].iloc[max(room, 0)]
+        spool.first_unlisted = None if pd.isna(first) else int(first)
 
 
 def _begin(con: sqlite3.Connection, path: Path, *, lock_timeout: float,
@@ -575,6 +621,8 @@ def _commit(path: Path, spool: _Spool, rejects: pd.DataFrame, *, file: str, sha2
         after = con.execute("SELECT COUNT(*) FROM main.incidents").fetchone()[0]
         new = after - before + deleted
         _learn(con, spool.datasets)
+        if spool.nul:
+            con.execute(_NUL_FLAG)
         con.execute("UPDATE import_log SET new=?, updated=? WHERE fid=?", (new, spool.accepted - new, import_id))
         _update_extent(con)
         con.execute("COMMIT")
@@ -589,6 +637,7 @@ def _commit(path: Path, spool: _Spool, rejects: pd.DataFrame, *, file: str, sha2
                          rejects=rejects, rejected_unlisted=unlisted)
 
 
+@_dispatch
 def import_chunks(path: str | Path, chunks: Iterator[tuple[gpd.GeoDataFrame, pd.DataFrame]], *,
                   file: str, sha256: str, source: str, rows_read: Callable[[], int] | int | None = None,
                   replace_dataset: bool = False, progress: Callable[[int], None] | None = None,
@@ -638,25 +687,54 @@ def import_frame(path: str | Path, frame: gpd.GeoDataFrame, *, file: str, source
                          replace_dataset=replace_dataset, notify=notify)
 
 
+@_dispatch
 def load(path: str | Path, *, where: str = "") -> gpd.GeoDataFrame:
     """All incidents (or those matching an OGR SQL `where`) as the canonical GeoDataFrame, with the
     canonical actors (events.actors.canonicalise: actor1_id, actor2_id, attributions) computed now from
     the list and the store's own mappings, so a mapping made later applies to earlier imports too."""
     path = Path(path)
-    with _reading(path):
-        pass
+    with _reading(path) as con:
+        nul = _has_table(con, "text_with_nul")
     # GDAL's Arrow reader is ~4x faster than sqlite3 + read_sql for large stores.
     try:
         with warnings.catch_warnings():  # GDAL notes that it reads a store in a read-only folder as immutable
             warnings.filterwarnings("ignore", message=".*WAL-enabled database", category=RuntimeWarning)
             frame = pyogrio.read_dataframe(path, layer="incidents", columns=list(model.COLUMNS),
-                                           where=where or None, read_geometry=False, use_arrow=True)
+                                           where=where or None, read_geometry=False, use_arrow=True,
+                                           fid_as_index=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
         raise _error(path, f"cannot read the store ({str(exc).replace(str(path), _label(path))})") from None
+    frame = (_whole_text(path, frame) if nul else frame).reset_index(drop=True)
     frame = frame.sort_values(["date_start", "incident_id"], kind="stable", ignore_index=True)
     return actors.canonicalise(model.normalise(frame), user_aliases=actor_aliases(path))
 
 
+# Made (empty) once an import stores a text value holding a NUL, so only such stores pay for _whole_text.
+_NUL_FLAG = "CREATE TABLE IF NOT EXISTS text_with_nul (since INTEGER)"
+
+
+def _holds_nul(frame: pd.DataFrame) -> bool:
+    """True when a canonical text value of `frame` holds a NUL character."""
+    return any(frame[c].astype("str").str.contains("\x00", regex=False, na=False).any()
+               for c in model.TEXT_COLUMNS if c in frame.columns)
+
+
+def _whole_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (indexed by fid) with the text values that hold a NUL read again whole: GDAL ends a text
+    value at its first NUL, sqlite3 does not. One pass over the table, in stores that have held a NUL."""
+    any_nul = " OR ".join(f"instr(CAST(\"{c}\" AS BLOB), x'00') > 0" for c in model.TEXT_COLUMNS)
+    names = ", ".join(f'"{c}"' for c in model.TEXT_COLUMNS)
+    with _reading(path) as con:
+        hits = con.execute(f"SELECT fid, {names} FROM incidents WHERE {any_nul}").fetchall()
+    for fid, *values in hits:
+        if fid in frame.index:
+            for col, value in zip(model.TEXT_COLUMNS, values):
+                if isinstance(value, str) and "\x00" in value:
+                    frame.at[fid, col] = value
+    return frame
+
+
+@_dispatch
 def import_log(path: str | Path) -> pd.DataFrame:
     """The import log, oldest first (an empty store is created where there is none)."""
     with _reading(create(path)) as con:
@@ -664,6 +742,7 @@ def import_log(path: str | Path) -> pd.DataFrame:
                                  "new, updated, imported_at FROM import_log ORDER BY fid", con)
 
 
+@_dispatch
 def rejects(path: str | Path, *, import_id: int | None = None) -> pd.DataFrame:
     """The rejects report of one import (or all)."""
     with _reading(create(path)) as con:
@@ -684,6 +763,7 @@ def data_version(log: pd.DataFrame) -> str:
     return f"{len(log)}.{digest.hexdigest()[:12]}"
 
 
+@_dispatch
 def info(path: str | Path) -> dict:
     """Counts, date range, datasets and data version of a store (an empty one is created where there is none)."""
     path = create(path)
@@ -696,7 +776,16 @@ def info(path: str | Path) -> dict:
             "imports": len(log), "reject_lines": n_rejects, "data_version": data_version(log)}
 
 
-DEFAULT_PATH = Path(os.environ.get("ATLAS_STORE", Path.home() / ".local/share/kirkuk-atlas/atlas.gpkg"))
+@_dispatch
+def stamp(path: str | Path) -> tuple:
+    """A cheap token that changes whenever an import lands (the file's and its log's sizes and times), for
+    caches keyed on the store's facts; a PostGIS store answers with its import log's count and last id."""
+    files = [Path(path), Path(f"{path}-wal")]
+    return tuple((f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else None for f in files)
+
+
+# ATLAS_STORE: a GeoPackage path or a postgresql:// URL (kept a string)
+DEFAULT_PATH = location(os.environ.get("ATLAS_STORE") or Path.home() / ".local/share/kirkuk-atlas/atlas.gpkg")
 
 
 def import_file(store_path: str | Path, path: str | Path, *, source: str = "auto", mapping: dict | None = None,
@@ -777,7 +866,7 @@ def curated_version() -> str:
     return "curated." + data_version(log).split(".", 1)[1]
 
 
-def open_store(path: str | Path = DEFAULT_PATH) -> Path:
+def open_store(path: str | Path = DEFAULT_PATH) -> Path | str:
     """Create the store if needed and bring its curated rows up to date with the shipped data set.
 
     The curated CSV is re-imported (replacing the previous curated rows) whenever its content hash
@@ -848,6 +937,7 @@ def _learn(con: sqlite3.Connection, datasets) -> None:
         GROUP BY 1, 2, 3, 4, 5""", datasets)
 
 
+@_dispatch
 def add_gazetteer(path: str | Path, entries: pd.DataFrame, *, file: str, sha256: str, format: str,
                   licence: str, skipped: int = 0, lock_timeout: float = LOCK_TIMEOUT) -> dict:
     """Store a user's gazetteer (validated entries, columns GAZETTEER_COLUMNS) as one transaction.
@@ -876,6 +966,7 @@ def add_gazetteer(path: str | Path, entries: pd.DataFrame, *, file: str, sha256:
             "skipped": int(skipped), "imported_at": now, "replaced": len(old)}
 
 
+@_dispatch
 def gazetteers(path: str | Path) -> pd.DataFrame:
     """The user's gazetteers in the store, oldest first (none in a store that has none)."""
     cols = ["id", "file", "sha256", "format", "licence", "entries", "skipped", "imported_at"]
@@ -886,6 +977,7 @@ def gazetteers(path: str | Path) -> pd.DataFrame:
                                  "FROM gazetteers ORDER BY fid", con)
 
 
+@_dispatch
 def remove_gazetteer(path: str | Path, gazetteer: int | str, *, lock_timeout: float = LOCK_TIMEOUT) -> int:
     """Remove a user's gazetteer by id or file name; returns how many entries went with it.
     StoreError when the store holds no such gazetteer."""
@@ -905,6 +997,7 @@ def remove_gazetteer(path: str | Path, gazetteer: int | str, *, lock_timeout: fl
     return removed
 
 
+@_dispatch
 def gazetteer_entries(path: str | Path) -> pd.DataFrame:
     """Every entry of the user's gazetteers, with its gazetteer's id, file and licence note."""
     cols = ["gazetteer_id", "file", "licence", *GAZETTEER_COLUMNS]
@@ -916,6 +1009,7 @@ def gazetteer_entries(path: str | Path) -> pd.DataFrame:
             + " FROM gazetteer_entries e JOIN gazetteers g ON g.fid = e.gazetteer_id ORDER BY e.fid", con)
 
 
+@_dispatch
 def place_evidence(path: str | Path) -> pd.DataFrame:
     """Place names with a point at precision 1 learnt from the imports: name, name_ar, lat, lon, source, count."""
     with _reading(create(path)) as con:
@@ -946,19 +1040,25 @@ DECISION_COLUMNS = ("left", "right", "decision", "by", "at")
 MAX_REVIEWER = 100  # characters of a reviewer's name kept
 
 
-def add_decision(path: str | Path, left: str, right: str, decision: str, *, by: str = "",
-                 lock_timeout: float = LOCK_TIMEOUT) -> dict:
-    """Store a review decision (`events.matching.DECISIONS`: confirm, split, merge) on two incidents of the
-    store, by incident_id, with who made it (free text) and when. Decisions are never rewritten: the last
-    on a pair wins when the matcher applies them, and they survive re-importing the same files (imports
-    keep incident_ids and never touch this table). StoreError names an id the store does not hold."""
+def _checked_decision(left: str, right: str, decision: str, *, by: str):
+    """A decision checked as `events.matching.read_decisions` does, and the reviewer's name as kept."""
     from events import matching
 
     try:
         (checked,) = matching.read_decisions([(left, right, decision)])
     except ValueError as exc:
         raise StoreError(str(exc).replace("decision 1: ", "")) from None
-    who = " ".join(str(by or "").split())[:MAX_REVIEWER]
+    return checked, " ".join(str(by or "").split())[:MAX_REVIEWER]
+
+
+@_dispatch
+def add_decision(path: str | Path, left: str, right: str, decision: str, *, by: str = "",
+                 lock_timeout: float = LOCK_TIMEOUT) -> dict:
+    """Store a review decision (`events.matching.DECISIONS`: confirm, split, merge) on two incidents of the
+    store, by incident_id, with who made it (free text) and when. Decisions are never rewritten: the last
+    on a pair wins when the matcher applies them, and they survive re-importing the same files (imports
+    keep incident_ids and never touch this table). StoreError names an id the store does not hold."""
+    checked, who = _checked_decision(left, right, decision, by=by)
     path = create(path)
     _check_writable(path)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -973,6 +1073,7 @@ def add_decision(path: str | Path, left: str, right: str, decision: str, *, by: 
     return {"left": checked.left, "right": checked.right, "decision": checked.decision, "by": who, "at": now}
 
 
+@_dispatch
 def decisions(path: str | Path) -> pd.DataFrame:
     """The review decisions in the store, oldest first (DECISION_COLUMNS; none in a store without any).
     The frame is what `events.matching.match(..., decisions=...)` takes as records."""
@@ -988,6 +1089,7 @@ def decision_records(path: str | Path) -> list[dict]:
     return decisions(path)[["left", "right", "decision"]].to_dict("records")
 
 
+@_dispatch
 def decisions_version(path: str | Path) -> str:
     """A short name for the review decisions in the store: any new decision changes it."""
     with _reading(create(path)) as con:
@@ -1008,16 +1110,23 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 """
 
 
-def map_actor(path: str | Path, name: str, actor_id: str, *, lock_timeout: float = LOCK_TIMEOUT) -> dict:
-    """Store a user's mapping of a source's actor name onto a canonical actor (replacing an earlier
-    mapping of the same folded name). It applies to every import, earlier ones included, from the next
-    load. StoreError for an empty name or an id not on the list."""
+def _checked_mapping(name: str, actor_id: str) -> str:
+    """The actor name to map, cleaned; StoreError for an empty name or an id not on the canonical list."""
     clean = actors.clean_name(name)
     if not clean:
         raise StoreError("an actor name to map is empty")
     if actor_id not in actors.actors():
         raise StoreError(f"{actors.clean_name(actor_id)[:80]!r} is not an actor of the canonical list "
                          "(see `python -m events actors list`); nothing was mapped")
+    return clean
+
+
+@_dispatch
+def map_actor(path: str | Path, name: str, actor_id: str, *, lock_timeout: float = LOCK_TIMEOUT) -> dict:
+    """Store a user's mapping of a source's actor name onto a canonical actor (replacing an earlier
+    mapping of the same folded name). It applies to every import, earlier ones included, from the next
+    load. StoreError for an empty name or an id not on the list."""
+    clean = _checked_mapping(name, actor_id)
     path = create(path)
     _check_writable(path)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1030,6 +1139,7 @@ def map_actor(path: str | Path, name: str, actor_id: str, *, lock_timeout: float
     return {"name": clean, "actor_id": actor_id, "mapped_at": now, "replaced": len(same)}
 
 
+@_dispatch
 def unmap_actor(path: str | Path, name: str, *, lock_timeout: float = LOCK_TIMEOUT) -> int:
     """Remove the user's mapping of `name` (matched folded); returns how many were removed (0: none)."""
     path = create(path)
@@ -1043,9 +1153,125 @@ def unmap_actor(path: str | Path, name: str, *, lock_timeout: float = LOCK_TIMEO
     return len(same)
 
 
+@_dispatch
 def actor_aliases(path: str | Path) -> dict[str, str]:
     """The user's actor mappings in the store: source name -> canonical actor_id (none in a store without)."""
     with _reading(path) as con:
         if not _has_table(con, "actor_aliases"):
             return {}
         return dict(con.execute("SELECT name, actor_id FROM actor_aliases ORDER BY fid").fetchall())
+
+
+# ---------------------------------------------------------------- the user's notes (events.annotations validates them)
+
+_ANNOTATIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS annotations (id INTEGER PRIMARY KEY AUTOINCREMENT, date TEXT NOT NULL,
+  text TEXT NOT NULL, author TEXT NOT NULL, created DATETIME NOT NULL);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('annotations', 'attributes', 'annotations', 'The user''s notes on dates: date, text, author, created', NULL);
+"""
+
+
+@_dispatch
+def add_annotation(path: str | Path, *, date: str, text: str, author: str, created: str,
+                   lock_timeout: float = LOCK_TIMEOUT) -> int:
+    """Store a validated note (date YYYY-MM-DD); returns its id."""
+    path = create(path)
+    _check_writable(path)
+    with _writing(path, lock_timeout=lock_timeout, unstored="the note was not stored") as con:
+        for statement in _statements(_ANNOTATIONS_SCHEMA):
+            con.execute(statement)
+        return con.execute("INSERT INTO annotations (date, text, author, created) VALUES (?, ?, ?, ?)",
+                           (date, text, author, created)).lastrowid
+
+
+@_dispatch
+def remove_annotation(path: str | Path, number: int, *, lock_timeout: float = LOCK_TIMEOUT) -> int:
+    """Remove the note `number`; returns how many were removed (0: no such note)."""
+    path = create(path)
+    _check_writable(path)
+    with _writing(path, lock_timeout=lock_timeout, unstored="nothing was removed") as con:
+        if not _has_table(con, "annotations"):
+            return 0
+        return con.execute("DELETE FROM annotations WHERE id=?", (int(number),)).rowcount
+
+
+@_dispatch
+def annotation_rows(path: str | Path, *, lo: str, hi: str) -> list[tuple]:
+    """The notes with lo <= date <= hi (YYYY-MM-DD text), by date then id: (id, date, text, author, created)."""
+    with _reading(create(path)) as con:
+        if not _has_table(con, "annotations"):
+            return []
+        return con.execute("SELECT id, date, text, author, created FROM annotations WHERE date >= ? AND date <= ? "
+                           "ORDER BY date, id", (lo, hi)).fetchall()
+
+
+# ---------------------------------------------------------------- whole tables (events.migrate copies a store)
+
+# Every table of a store with the columns a copy keeps (ids included, so import_id and gazetteer_id still
+# point at their rows; the geometry is rebuilt from lon/lat), in the order a copy writes them.
+TABLES: dict[str, tuple[str, ...]] = {
+    "import_log": ("fid", "file", "sha256", "source", "rows_read", "accepted", "rejected", "new", "updated",
+                   "imported_at"),
+    "incidents": ("fid", *model.COLUMNS, "import_id"),
+    "rejects": ("fid", "import_id", "file", "row", "field", "value", "reason"),
+    "gazetteers": ("fid", "file", "sha256", "format", "licence", "entries", "skipped", "imported_at"),
+    "gazetteer_entries": ("fid", "gazetteer_id", *GAZETTEER_COLUMNS),
+    "place_evidence": ("fid", *EVIDENCE_COLUMNS),
+    "match_decisions": ("fid", "left_id", "right_id", "decision", "decided_by", "decided_at"),
+    "actor_aliases": ("fid", "name", "actor_id", "mapped_at"),
+    "annotations": ("id", "date", "text", "author", "created"),
+}
+_OPTIONAL_SCHEMAS = (_GAZETTEER_SCHEMA, _DECISIONS_SCHEMA, _ACTOR_ALIASES_SCHEMA, _ANNOTATIONS_SCHEMA)
+
+
+@_dispatch
+def dump_table(path: str | Path, table: str) -> pd.DataFrame:
+    """Every row of one of the store's tables (TABLES), ids included, values as stored."""
+    columns = TABLES[table]
+    with _reading(path) as con:
+        if not _has_table(con, table):
+            return pd.DataFrame(columns=list(columns))
+        names = ", ".join(f'"{c}"' for c in columns)
+        return pd.read_sql_query(f"SELECT {names} FROM {table} ORDER BY {columns[0]}", con)
+
+
+@_dispatch
+def table_counts(path: str | Path) -> dict[str, int]:
+    """Rows per table of an existing store (TABLES; 0 for a table the store has not made yet)."""
+    with _reading(path) as con:
+        return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] if _has_table(con, t) else 0
+                for t in TABLES}
+
+
+@_dispatch
+def restore_tables(path: str | Path, frames: dict[str, pd.DataFrame], *, replace: bool = False,
+                   lock_timeout: float = LOCK_TIMEOUT) -> None:
+    """Write whole tables (ids kept) into the store as one transaction; with `replace` its rows go first."""
+    path = create(path)
+    _check_writable(path)
+    with _writing(path, lock_timeout=lock_timeout, unstored="nothing was copied") as con:
+        for schema in _OPTIONAL_SCHEMAS:
+            for statement in _statements(schema):
+                con.execute(statement)
+        if replace:
+            for table in TABLES:
+                con.execute(f"DELETE FROM {table}")
+        for table, columns in TABLES.items():
+            frame = frames.get(table)
+            if frame is None or frame.empty:
+                continue
+            frame = frame[list(columns)]
+            values = [frame[c].astype(object).where(frame[c].notna(), None).map(
+                lambda v: v.item() if isinstance(v, np.generic) else v).tolist() for c in columns]
+            names = ", ".join(f'"{c}"' for c in columns)
+            if table == "incidents":
+                if _holds_nul(frame):
+                    con.execute(_NUL_FLAG)
+                blobs = _point_blobs(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+                con.executemany(f"INSERT INTO incidents (geom, {names}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+                                zip(blobs, *values))
+            else:
+                con.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                                zip(*values))
+        _update_extent(con)

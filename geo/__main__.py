@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     geo.add_argument("--store", metavar="FILE", help="also use this store's gazetteers and the places learnt from "
                                                      "its imports (default: the built-in gazetteer only)")
     from events import store as _store
+    # named without a URL's password (ATLAS_STORE may hold one); `%` doubled for argparse
+    store_help = ("the store: a GeoPackage file or a postgresql://user@host/db URL (default: "
+                  + _store.label(_store.DEFAULT_PATH).replace("%", "%%") + ")")
     gaz = sub.add_parser("gazetteer", help="your own gazetteers (GeoNames, OCHA, IOM DTM, any table): import, list, remove",
                          description="Places of your own, stored in the store with their file and licence note; "
                                      "every later geocode and import with that store uses them.")
@@ -70,11 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     gimp.add_argument("--licence", metavar="TEXT", help="the licence note kept with the entries "
                                                          "(default: the format's usual terms)")
     for g in (gimp, gsub.add_parser("list", help="the gazetteers in the store")):
-        g.add_argument("--store", default=str(_store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+        g.add_argument("--store", default=str(_store.DEFAULT_PATH), help=store_help)
         g.add_argument("--json", action="store_true", help="print JSON")
     grm = gsub.add_parser("remove", help="remove a gazetteer (by id or file name) and its places")
     grm.add_argument("gazetteer", metavar="ID|FILE")
-    grm.add_argument("--store", default=str(_store.DEFAULT_PATH), help="GeoPackage store (default: %(default)s)")
+    grm.add_argument("--store", default=str(_store.DEFAULT_PATH), help=store_help)
     grm.add_argument("--json", action="store_true", help="print JSON")
     ctl = sub.add_parser("control", help="the areas of control valid on a date",
                          description="The areas of control valid on DATE (a period holds from valid_from up to, "

@@ -1679,4 +1679,5 @@ def gazetteer_for(store_path) -> Gazetteer:
     version, so a new import, gazetteer or removal is seen at once and nothing outlives its store."""
     from events import store
     path = store.create(store_path)
-    return _gazetteer_cached(str(Path(path).resolve()), store.gazetteer_version(path))
+    key = str(path) if store.is_url(path) else str(Path(path).resolve())
+    return _gazetteer_cached(key, store.gazetteer_version(path))

@@ -1,5 +1,7 @@
-"""Shared test fixtures: where ../shared is, and the rule that CI never skips data tests."""
+"""Shared test fixtures: where ../shared is, a throw-away PostGIS server, and the rule that CI never skips
+data or server tests."""
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,3 +18,19 @@ def shared() -> Path:
             pytest.fail(f"{SHARED} is missing: CI must run the data conformance tests")
         pytest.skip("../shared is not beside this checkout")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> str:
+    """The URL of a database with PostGIS on a throw-away server started for this test session
+    (tests/postgis.py). Without a server it skips with one line, except in CI where it fails."""
+    from tests import postgis
+
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgis.running())
+        except postgis.ServerUnavailable as exc:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI must run the PostGIS store tests: {exc}")
+            pytest.skip(f"no PostGIS server for the store tests: {exc}")
+        yield url

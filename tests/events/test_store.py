@@ -275,52 +275,15 @@ def test_an_import_sweeps_only_what_killed_imports_left(tmp_path):
     assert not dead.exists() and all(p.read_text() == "the user's own" for p in theirs)
 
 
-def test_an_import_keeps_its_exact_places_as_evidence_once(tmp_path):
-    """Issue 12, part 4: rows with a place and a point at precision 1 that the source gave become
-    (name, point, source, count); a re-import does not count them twice."""
-    day = "2016-10-21"
-    frame = rows([{"place": "Zanqar village", "lat": 35.301, "lon": 44.152, "date_start": day},
-                  {"place": "Zanqar village", "lat": 35.301, "lon": 44.152, "date_start": day},
-                  {"place": "Daquq", "place_ar": "داقوق", "lat": 35.14, "lon": 44.45, "date_start": day},
-                  {"place": "near Daquq", "lat": 35.2, "lon": 44.4, "geo_precision": 2, "date_start": day},
-                  {"place": "", "lat": 35.3, "lon": 44.3, "date_start": day},
-                  {"place": "Hawija", "lat": 35.33, "lon": 43.77, "date_start": day,
-                   "original": '{"_geocoded_from": "Hawija"}'}], dataset="ucdp")
+def test_gazetteer_tables_are_geopackage_attribute_tables(tmp_path):
+    """(Storing, listing, replacing and removing gazetteers: tests/events/test_store_backends.py, both backends.)"""
     path = tmp_path / "s.gpkg"
-    for _ in range(2):
-        store.import_frame(path, frame, file="ucdp.csv", source="ucdp")
-        learnt = store.place_evidence(path).sort_values("name", ignore_index=True)
-        assert learnt.to_dict("records") == [
-            {"name": "Daquq", "name_ar": "داقوق", "lat": 35.14, "lon": 44.45, "source": "ucdp", "count": 1},
-            {"name": "Zanqar village", "name_ar": "", "lat": 35.301, "lon": 44.152, "source": "ucdp", "count": 2}]
-    store.import_frame(path, frame.iloc[:1], file="ucdp.csv", source="ucdp", replace_dataset=True)
-    assert store.place_evidence(path)["count"].tolist() == [1]
-
-
-def test_user_gazetteers_are_stored_listed_replaced_and_removed(tmp_path):
-    path = tmp_path / "s.gpkg"
-    assert store.gazetteers(path).empty and store.gazetteer_entries(path).empty and store.place_evidence(path).empty
-    before = store.gazetteer_version(path)
-    entries = pd.DataFrame([{"name": "Tall Ward", "name_ar": "تل ورد", "alternates": "Tal Ward", "lat": 35.25,
-                             "lon": 44.05, "kind": "village", "admin1": "Kirkuk", "admin2": "", "admin3": "",
-                             "source_id": "x1"}])
-    first = store.add_gazetteer(path, entries, file="v.csv", sha256="a" * 64, format="table", licence="mine")
-    assert (first["entries"], first["replaced"]) == (1, 0)
-    assert store.gazetteer_version(path) != before
-    again = store.add_gazetteer(path, pd.concat([entries, entries]), file="v.csv", sha256="b" * 64,
-                                format="table", licence="mine")
-    assert again["replaced"] == 1
-    listed = store.gazetteers(path)
-    assert listed[["file", "entries", "licence"]].values.tolist() == [["v.csv", 2, "mine"]]
-    stored = store.gazetteer_entries(path)
-    assert stored[["file", "name", "name_ar", "lat"]].values.tolist() == [["v.csv", "Tall Ward", "تل ورد", 35.25]] * 2
-    with pytest.raises(store.StoreError, match="no gazetteer 'w.csv'"):
-        store.remove_gazetteer(path, "w.csv")
-    assert store.remove_gazetteer(path, int(listed["id"].iloc[0])) == 2
-    assert store.gazetteers(path).empty and store.gazetteer_entries(path).empty
-    with closing(sqlite3.connect(path)) as con:  # the new tables are GeoPackage attribute tables
+    entries = pd.DataFrame([{"name": "Tall Ward", "lat": 35.25, "lon": 44.05}])
+    store.add_gazetteer(path, entries.reindex(columns=list(store.GAZETTEER_COLUMNS)), file="v.csv", sha256="a" * 64,
+                        format="table", licence="mine")
+    with closing(sqlite3.connect(path)) as con:  # they open in QGIS as tables
         kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
-    assert kinds["gazetteer_entries"] == kinds["place_evidence"] == "attributes"
+    assert kinds["gazetteers"] == kinds["gazetteer_entries"] == kinds["place_evidence"] == "attributes"
 
 
 # ---------------------------------------------------------------------------------------------
