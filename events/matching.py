@@ -18,7 +18,8 @@ Plain functions on the canonical frame (events.model), in the order they run (do
   from the most precise source; every citation; every member's incident_id) and a members table;
   `annotate`: the raw rows with `cluster_id` and `match`.
 
-`match(frame, decisions=...)` runs the three first steps. Rows of one data set are never paired: each
+`match(frame, decisions=...)` runs the three first steps; `match_new(stored, incoming)` does the same for an
+import, sweeping only the pairs that hold an incoming row. Rows of one data set are never paired: each
 source, a user's file included, is taken to list distinct events (its author decided); two copies of one
 file imported under two names are two data sets, and match row for row.
 """
@@ -38,12 +39,16 @@ from rapidfuzz import fuzz
 
 from events import model, query
 
-MATCH = 0.8      # a pair at or above this is the same event
+MATCH = 0.72     # a pair at or above this is the same event (chosen on the labels: docs/fusion.md)
 POSSIBLE = 0.5   # from this up to MATCH: kept apart, marked "possible duplicate"
 BIAS = 3.0       # evidence points at which the score is 0.5 (POSSIBLE)
 TOLL_SLACK_DEATHS, TOLL_SLACK_SHARE = 2, 0.2  # killed figures this close agree (3 vs 4, 25 vs 28)
 TOLL_CLOSE_POINTS = 0.5  # close, not equal: half the points of overlapping ranges
 NEXT_DAY_POINTS = 0.5  # date points of two day-precision rows one day apart (the same day: 2)
+# ... when the earlier row's text says the event was late in the day or at night: the other source dates it
+# by the next day's report ("shot late Sunday", UCDP: Monday), so the gap is no gap
+LATE_NEXT_DAY_POINTS = 2.0
+LATE_TEXT = re.compile(r"\b(?:late|night|overnight|midnight)\b", re.IGNORECASE)
 
 # How far each row's interval is widened on both sides when looking for candidates: sources date an event
 # by its day, by the report's day (often the next) or to the week/month, so a day is not exact.
@@ -85,6 +90,12 @@ TYPE_COMPATIBILITY: dict[frozenset, float] = {frozenset(k): v for k, v in (
     (("UCDP 1", "UCDP 2"), 0.5), (("UCDP 1", "UCDP 3"), 0.4), (("UCDP 2", "UCDP 3"), 0.4),
 )}
 _UCDP_FALLBACK = {_B: "UCDP 1", _V: "UCDP 3"}  # a UCDP row without type_of_violence in `original`
+# Violence against civilians whose target is on the government's side (police, army, Peshmerga, PMF, Sahwa
+# and other security forces, officials such as village mukhtars): UCDP counts those deaths as state-based
+# (type 1), so the pair is as compatible as a bombing and a state-based death
+STATE_SIDE_TARGETS = frozenset({"police", "federal police", "army", "peshmerga", "pmf", "security forces",
+                                "officials"})
+STATE_SIDE_COMPATIBILITY = 0.9
 
 # Actors: canonical name -> the names sources give it (folded, as `_fold_name` leaves them). A row's actor
 # names are searched for these phrases as whole words, longest first, so "Suspected Islamic State (claimed)"
@@ -166,7 +177,10 @@ _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NOT_WORD = re.compile(r"[^0-9a-z\u0620-\u064a\u0660-\u0669\u06a9\u06af\u06cc]+")
 _PLACE_WORDS = re.compile(
     r"\b(town|city|village|villages|province|governorate|district|sub ?district|subdistrict|qada|qadha|qadaa|"
-    r"nahiya|nahia|nahiyat|muhafazat|center|centre|area|region|near|outskirts|of|the|in|and|al|el|ال)\b")
+    r"nahiya|nahia|nahiyat|muhafazat|qarya|qaryat|qariat|qaryah|center|centre|area|region|near|outskirts|of|the|in|"
+    r"and|al|el|ال|قريه|قريت)\b")
+# "X near Y": the place is X (Y is only the landmark it is near)
+_NEAR = re.compile(r"\snear\s.*$", re.IGNORECASE)
 _ADMIN_ALIASES = {"tamim": "kirkuk", "attamim": "kirkuk", "tameem": "kirkuk", "tooz": "tuzkhurmatu",
                   "tuz": "tuzkhurmatu", "tuzkhurmato": "tuzkhurmatu"}
 
@@ -178,12 +192,18 @@ def _fold_name(text) -> str:
     return " ".join(_NOT_WORD.sub(" ", query.fold(text).replace("'", " ").replace("’", " ")).split())
 
 
+def _first_place(text: str) -> str:
+    """The place a name names: before the first comma, without bracketed remarks, "X near Y" read as X."""
+    head = _PARENS.sub(" ", text.split(",")[0])
+    return _NEAR.sub("", head) or head
+
+
 def place_key(text) -> str:
     """A place name as compared: folded, without bracketed remarks or words like town/district/al, spaces
     removed ("Ţūzkhūrmātū town" and "Tuz Khurmatu (near the PUK office)" are both 'tuzkhurmatu')."""
     if not isinstance(text, str):
         return ""
-    words = _PLACE_WORDS.sub(" ", _fold_name(_PARENS.sub(" ", text.split(",")[0])))
+    words = _PLACE_WORDS.sub(" ", _fold_name(_first_place(text)))
     key = "".join(words.split())
     return _ADMIN_ALIASES.get(key, key)
 
@@ -200,17 +220,18 @@ _ARABIC_CONSONANTS = str.maketrans({
     "گ": "k", "ئ": "", "ؤ": "", "ى": ""})
 CONSONANT_POINTS = 0.6  # place points of two names with one consonant skeleton (as similar names)
 MIN_CONSONANTS = 4  # a shorter skeleton ("hj", "krk") says too little to call two names one
+SHORT_CONSONANTS = 3  # ... unless both rows name the same district ("Jassemiya", "Qaryat al Jāsimīyah": jsm)
 
 
-def consonant_key(text) -> str:
+def consonant_key(text, *, minimum: int = MIN_CONSONANTS) -> str:
     """A place name's consonant skeleton, the same for its Latin spellings and its Arabic one ('' when it
-    has fewer than MIN_CONSONANTS consonants): words as `place_key` keeps them, then per word the Arabic
+    has fewer than `minimum` consonants): words as `place_key` keeps them, then per word the Arabic
     article and a final -ah/ه dropped, letters transliterations merge (q/k/g/kh, s/sh/z ...) merged, vowels,
     w/y, و/ي and ayn dropped, doubled letters single."""
     if not isinstance(text, str):
         return ""
     out = []
-    for word in _PLACE_WORDS.sub(" ", _fold_name(_PARENS.sub(" ", text.split(",")[0]))).split():
+    for word in _PLACE_WORDS.sub(" ", _fold_name(_first_place(text))).split():
         if word.isascii():
             word = re.sub(r"(?<=[aeiou])h$", "", word)
             for a, b in _LATIN_CONSONANTS:
@@ -221,7 +242,7 @@ def consonant_key(text) -> str:
             word = re.sub(r"[^a-z]", "", word)
         out.append(word)
     key = re.sub(r"(.)\1+", r"\1", "".join(out))
-    return key if len(key) >= MIN_CONSONANTS else ""
+    return key if len(key) >= minimum else ""
 
 
 def actor_names(text) -> frozenset[str]:
@@ -240,6 +261,9 @@ def actor_names(text) -> frozenset[str]:
 _PHRASES = sorted(((_fold_name(a), c) for c, names in ACTOR_ALIASES.items() for a in names),
                   key=lambda p: -len(p[0]))
 _ACTOR_BITS = {name: 1 << i for i, name in enumerate(ACTOR_ALIASES)}
+# Actors one source counts inside another's: UCDP's "Government of Iraq" includes the PMF (state forces by
+# law since 2016), so a PMF row against a UCDP government row is no evidence either way (0, never -0.7)
+ALLIED_ACTORS = (("PMF", "Government of Iraq"),)
 
 
 def _actor_key(text) -> str:
@@ -329,8 +353,10 @@ def _codes(values: pd.Series) -> np.ndarray:
     return np.where(np.isin(codes, empty), -1, codes)
 
 
-def candidate_pairs(frame: pd.DataFrame, *, max_pairs: int = 5_000_000) -> pd.DataFrame:
-    """Pairs (left < right, positions in `frame`) of rows of different data sets that may be one event.
+def candidate_pairs(frame: pd.DataFrame, *, new: np.ndarray | None = None, max_pairs: int = 5_000_000
+                    ) -> pd.DataFrame:
+    """Pairs (left < right, positions in `frame`) of rows of different data sets that may be one event;
+    with `new` (a boolean per row), only the pairs holding at least one new row (an import against a store).
 
     Time: the date intervals overlap once each is widened by DATE_PAD_DAYS of its precision. Space: the
     points lie within the sum of their REACH_KM, or both name the same admin2 (one of them precision 3) or
@@ -354,21 +380,27 @@ def candidate_pairs(frame: pd.DataFrame, *, max_pairs: int = 5_000_000) -> pd.Da
         cos = max(math.cos(math.radians(min(80.0, float(np.nanmax(np.abs(lat[local])))))), 0.17)
         key[local] = ((np.floor(lat[local] / _CELL_DEG).astype("int64") + 400) * 10_000
                       + np.floor(lon[local] / (_CELL_DEG / cos)).astype("int64") + 4000)
+    # Two intervals overlap when one starts inside the other: each probe finds the builds starting inside
+    # its interval. With `new`, a probe of stored rows only looks for new builds (stored pairs are known).
+    fresh = np.ones(n, bool) if new is None else np.asarray(new, bool)
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     for d in np.unique(dataset):
         mine, others = dataset == d, dataset != d
-        probe, build = np.flatnonzero(mine & ~wide), np.flatnonzero(others & ~wide)
-        if len(probe) and len(build):   # precision 1-2: the grid cell and its neighbours
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    p, b = _sweep(key[probe] + dy * 10_000 + dx, s[probe], e[probe], key[build], s[build])
+        for probe_mask, build_mask, local in ((mine & ~wide, others & ~wide, True), (mine & wide, others, False),
+                                               (mine, others & wide, False)):
+            for probe, build in ((np.flatnonzero(probe_mask & fresh), np.flatnonzero(build_mask)),
+                                 (np.flatnonzero(probe_mask & ~fresh), np.flatnonzero(build_mask & fresh))):
+                if not (len(probe) and len(build)):
+                    continue
+                if local:  # precision 1-2: the grid cell and its neighbours
+                    for dy in (-1, 0, 1):
+                        for dx in (-1, 0, 1):
+                            p, b = _sweep(key[probe] + dy * 10_000 + dx, s[probe], e[probe], key[build], s[build])
+                            parts.append((probe[p], build[b]))
+                else:  # precision 3-4: every row of the time window
+                    p, b = _sweep(np.zeros(len(probe), "int64"), s[probe], e[probe],
+                                  np.zeros(len(build), "int64"), s[build])
                     parts.append((probe[p], build[b]))
-        for probe, build in ((np.flatnonzero(mine & wide), np.flatnonzero(others)),
-                             (np.flatnonzero(mine), np.flatnonzero(others & wide))):
-            if len(probe) and len(build):   # precision 3-4: every row of the time window
-                p, b = _sweep(np.zeros(len(probe), "int64"), s[probe], e[probe], np.zeros(len(build), "int64"),
-                              s[build])
-                parts.append((probe[p], build[b]))
     left = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, "int64")
     right = np.concatenate([b for _, b in parts]) if parts else np.zeros(0, "int64")
     if len(left) > max_pairs * 4:
@@ -402,8 +434,9 @@ def score_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     # morning's), so that is nearly as good as the same day, not a contradiction
     daily = (frame["date_precision"] == "day").fillna(False).to_numpy(bool)
     next_day = (gap == 1) & daily[a] & daily[b] & (longest <= 1)
-    time = np.select([next_day, gap > 0, longest <= 1, longest <= 7, longest <= 31],
-                     [NEXT_DAY_POINTS, -0.5 * gap, 2.0, 1.5, 1.0], 0.3)
+    late = _late_first(frame, a, b, start, next_day)
+    time = np.select([late, next_day, gap > 0, longest <= 1, longest <= 7, longest <= 31],
+                     [LATE_NEXT_DAY_POINTS, NEXT_DAY_POINTS, -0.5 * gap, 2.0, 1.5, 1.0], 0.3)
 
     prec = frame["geo_precision"].astype("float64").fillna(4).to_numpy().astype("int64")
     reach = reach_km(frame)
@@ -416,6 +449,11 @@ def score_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     table = np.array([[compatibility(x, y) for y in kinds] for x in kinds], dtype="float64").reshape(
         len(kinds), len(kinds))
     kind_points = 2 * (table[codes[a], codes[b]] - 0.5) if len(a) else np.zeros(0)
+    kind = np.asarray(kinds, dtype=object)[codes] if len(codes) else np.zeros(0, object)
+    state_side = (kind == _V) & _keys(frame["target"], _state_side).to_numpy(object).astype(bool)
+    ucdp1 = kind == "UCDP 1"
+    official = (state_side[a] & ucdp1[b]) | (ucdp1[a] & state_side[b])
+    kind_points = np.where(official, np.maximum(kind_points, 2 * (STATE_SIDE_COMPATIBILITY - 0.5)), kind_points)
 
     actors = _actor_points(frame, a, b)
     tolls = _toll_points(frame, a, b)
@@ -428,6 +466,24 @@ def score_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
                          "type": kind_points,
                          "actors": actors, "tolls": tolls, "place": place, "points": points.round(3),
                          "score": score.round(4)})
+
+
+def _late_first(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray, start: np.ndarray,
+                next_day: np.ndarray) -> np.ndarray:
+    """Of the pairs one day apart, those whose earlier row's notes say late or night (LATE_TEXT)."""
+    late = np.zeros(len(a), bool)
+    at = np.flatnonzero(next_day)
+    if len(at):
+        earlier = np.where(start[a[at]] <= start[b[at]], a[at], b[at])
+        rows, back = np.unique(earlier, return_inverse=True)
+        said = frame["notes"].iloc[rows].astype(object).str.contains(LATE_TEXT, na=False).to_numpy(bool)
+        late[at] = said[back]
+    return late
+
+
+def _state_side(target: str) -> str:
+    """'1' when a row's targets (';'-separated) include the government's side (STATE_SIDE_TARGETS), else ''."""
+    return "1" if {t.strip().lower() for t in target.split(";")} & STATE_SIDE_TARGETS else ""
 
 
 def _actor_points(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -444,6 +500,12 @@ def _actor_points(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarr
         for y in own:
             shared |= (x[a] >= 0) & (x[a] == y[b])
     disjoint = (mask[a] != 0) & (mask[b] != 0) & ~shared
+    ucdp = (frame["source_dataset"] == "ucdp").fillna(False).to_numpy(bool)
+    for part, whole in ALLIED_ACTORS:  # the part against a UCDP row naming the whole: no evidence
+        p, w = _ACTOR_BITS[part], _ACTOR_BITS[whole]
+        allied = ((mask[a] & p) != 0) & ((mask[b] & w) != 0) & ucdp[b]
+        allied |= ((mask[b] & p) != 0) & ((mask[a] & w) != 0) & ucdp[a]
+        disjoint &= ~allied
     return np.where(shared, 1.0, np.where(disjoint, -0.7, 0.0))
 
 
@@ -488,7 +550,47 @@ def _place_points(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray, prec: np.nd
     for x in skeletons:
         for y in skeletons:
             alike |= (x[a] != "") & (x[a] == y[b])
+    # a three-consonant name ("Jassemiya", "Qaryat al Jāsimīyah": jsm) only when both name one district
+    district = [_keys(frame["admin2"], fn).to_numpy(object) for fn in (place_key, _district_key)]
+    one_district = np.zeros(len(a), bool)
+    for d in district:
+        one_district |= (d[a] != "") & (d[a] == d[b])
+    if one_district.any():
+        short = [_keys(frame[col], _short_key).to_numpy(object) for col in ("place", "place_ar")]
+        for x in short:
+            for y in short:
+                alike |= one_district & (x[a] != "") & (x[a] == y[b])
+    # a row placed at a city itself ("Kirkūk town") and a place in that city ("K1 area, west Kirkuk")
+    alike |= _town_named(frame, a, b, prec)
     return np.where(alike, np.maximum(points, CONSONANT_POINTS), points)
+
+
+def _district_key(text) -> str:
+    return consonant_key(text, minimum=1)
+
+
+def _short_key(text) -> str:
+    return consonant_key(text, minimum=SHORT_CONSONANTS)
+
+
+def _town_named(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray, prec: np.ndarray) -> np.ndarray:
+    """Pairs where one row is placed at a TOWN_REACH_KM city itself and the other's whole place text (every
+    part, "X near Y" and "X, west Y" included) names that city."""
+    key = _keys(frame["place"], place_key).to_numpy(object)
+    town = (prec == 1) & np.isin(key, list(TOWN_REACH_KM))
+    out = np.zeros(len(a), bool)
+    for x, y in ((a, b), (b, a)):
+        at = np.flatnonzero(town[x] & ~town[y])
+        if len(at):
+            text = _keys(frame["place"], _whole_place).to_numpy(object)
+            out[at] |= [k in t for k, t in zip(key[x[at]], text[y[at]])]
+    return out
+
+
+def _whole_place(text) -> str:
+    """All the words of a place text, folded and joined (place words dropped), to find a city's name in it."""
+    words = _PLACE_WORDS.sub(" ", _fold_name(_PARENS.sub(" ", text))) if isinstance(text, str) else ""
+    return "".join(words.split())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,17 +620,19 @@ def read_decisions(decisions: Iterable) -> list[Decision]:
     return out
 
 
-def cluster(frame: pd.DataFrame, pairs: pd.DataFrame, *, decisions: Iterable = ()) -> Matching:
+def cluster(frame: pd.DataFrame, pairs: pd.DataFrame, *, decisions: Iterable = (), threshold: float = MATCH
+            ) -> Matching:
     """Clusters from scored pairs: review decisions first (the last decision on a pair wins; a split is
-    never undone by the matcher), then pairs from MATCH down, joining two clusters only when they hold no
+    never undone by the matcher), then pairs from `threshold` (MATCH) down, best first, ties nothing breaks
+    left apart (`_tied`), joining two clusters only when they hold no
     two rows of one data set and every member of one is at least a POSSIBLE match of every member of the
     other (so a chain A~B~C whose ends disagree stays split)."""
     n = len(frame)
     ids = frame["incident_id"].astype(str).to_numpy(object)
     position = {v: i for i, v in enumerate(ids)}
     dataset = _codes(frame["source_dataset"])
-    score = {(int(x), int(y)): float(s) for x, y, s in
-             pairs.loc[pairs["score"] >= POSSIBLE, ["left", "right", "score"]].itertuples(index=False)}
+    likely = pairs["score"].to_numpy() >= POSSIBLE
+    score = set((pairs["left"].to_numpy("int64")[likely] * n + pairs["right"].to_numpy("int64")[likely]).tolist())
     parent = list(range(n))
     members: dict[int, list[int]] = {}
 
@@ -576,17 +680,18 @@ def cluster(frame: pd.DataFrame, pairs: pd.DataFrame, *, decisions: Iterable = (
 
     # best first; equal scores (a range holding both figures scores both alike) by the closer killed figures
     # (best, else low), then the date gap, then the distance
-    strong = pairs[pairs["score"] >= MATCH].sort_values(
+    strong = pairs[pairs["score"] >= threshold].sort_values(
         ["score", "killed_gap", "days_apart", "km", "left", "right"],
         ascending=[False, True, True, True, True, True], na_position="last", kind="stable")
-    for x, y, s in strong[["left", "right", "score"]].itertuples(index=False):
+    tied = _tied(strong, dataset)
+    for x, y, s in strong.loc[~tied, ["left", "right", "score"]].itertuples(index=False):
         rx, ry = root(int(x)), root(int(y))
         if rx == ry:
             continue
         gx, gy = group(rx), group(ry)
         if set(dataset[gx]) & set(dataset[gy]) or kept_apart(gx, gy):
             continue
-        if all((min(i, j), max(i, j)) in score for i in gx for j in gy):
+        if all(min(i, j) * n + max(i, j) in score for i in gx for j in gy):
             join(int(x), int(y))
 
     roots = np.array([root(i) for i in range(n)], dtype="int64")
@@ -606,6 +711,20 @@ def cluster(frame: pd.DataFrame, pairs: pd.DataFrame, *, decisions: Iterable = (
                     applied=applied, unapplied=unapplied)
 
 
+def _tied(strong: pd.DataFrame, dataset: np.ndarray) -> np.ndarray:
+    """Matches no evidence can choose between: a row's link to two rows of one other data set with the same
+    score, killed gap, date gap and distance. Which one is the event is a coin toss, so neither is merged
+    (both stay possible duplicates): never confidently wrong."""
+    if strong.empty:
+        return np.zeros(0, bool)
+    keys = strong[["score", "killed_gap", "days_apart", "km"]].round(4).fillna(-1.0)
+    tied = np.zeros(len(strong), bool)
+    for me, other in (("left", "right"), ("right", "left")):
+        group = keys.assign(_me=strong[me].to_numpy(), _ds=dataset[strong[other].to_numpy("int64")])
+        tied |= group.duplicated(keep=False).to_numpy()
+    return tied
+
+
 def _describe_rank(frame: pd.DataFrame) -> list[tuple]:
     """Which member's id a cluster takes (lower first): the source describing events best (SOURCE_RANK: the
     curated set's ids stay the ids links and reviews name), then place and date precision, then the id."""
@@ -619,6 +738,25 @@ def match(frame: pd.DataFrame, *, decisions: Iterable = ()) -> Matching:
     """Candidate pairs, their scores and the clusters of `frame` (a canonical frame), with review decisions."""
     frame = frame.reset_index(drop=True)
     pairs = score_pairs(frame, candidate_pairs(frame))
+    return cluster(frame, pairs, decisions=decisions)
+
+
+def match_new(stored: Matching, incoming: pd.DataFrame, *, decisions: Iterable = (), chunk_rows: int = 10_000
+              ) -> Matching:
+    """The matching of the stored rows and `incoming` ones (an import), sweeping and scoring only the pairs
+    holding at least one incoming row: the stored rows' pairs are `stored.pairs`, already scored (a pair's
+    score depends on its two rows only). Incoming rows go `chunk_rows` at a time (each chunk against the
+    stored rows and the chunks before it), and only pairs from POSSIBLE are kept (lower ones never join or
+    mark), so memory stays bounded. The same clusters and possible duplicates as `match` of both frames at
+    once; the frame is the stored rows, then the incoming ones."""
+    frame = pd.concat([stored.frame, incoming], ignore_index=True) if len(incoming) else stored.frame
+    parts = [stored.pairs[stored.pairs["score"] >= POSSIBLE]]
+    for lo in range(len(stored.frame), len(frame), max(1, chunk_rows)):
+        hi = min(len(frame), lo + max(1, chunk_rows))
+        upto = frame.iloc[:hi]
+        fresh = score_pairs(upto, candidate_pairs(upto, new=np.arange(hi) >= lo))
+        parts.append(fresh[fresh["score"] >= POSSIBLE])
+    pairs = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     return cluster(frame, pairs, decisions=decisions)
 
 

@@ -3,7 +3,7 @@ blocked): the fused count, both sources in the details, a split and a merge from
 
 The store holds the curated set and two GED-layout files: the real 16 Jan 2013 Kirkuk bombing as GED has it
 (tests.events.test_cli.write_ged_kirkuk_bombing, UCDP 51556, which the curated set holds as cur-2013-001) and
-a SYNTHETIC next-day Tuz Khurmatu row (2 killed) that the matcher keeps apart from cur-2013-002 as a possible
+a SYNTHETIC next-day Tuz Khurmatu row (6 killed) that the matcher keeps apart from cur-2013-002 as a possible
 duplicate."""
 import re
 
@@ -17,7 +17,7 @@ SYNTHETIC_TUZ = "ucdp:990017"
 
 
 def write_ged_tuz_next_day(path):
-    """A GED CSV with one SYNTHETIC row: Tuz Khurmatu, 17 Jan 2013, 2 killed (state-based), a near pair of the
+    """A GED CSV with one SYNTHETIC row: Tuz Khurmatu, 17 Jan 2013, 6 killed (state-based), a near pair of the
     curated 16 Jan Tuz bombing (cur-2013-002) that the matcher only marks as a possible duplicate."""
     from tests.events.test_importers import write_csv
     from tests.events.test_ucdp_layouts import GED_HEADER, ged_row
@@ -27,8 +27,8 @@ def write_ged_tuz_next_day(path):
                   where_prec=2, where_coordinates="Ţūzkhūrmātū town", where_description="Tuz Khurmatu",
                   adm_1="Şalāḩ ad Dīn province", adm_2="Qaḑā’ Ţūzkhūrmātū", latitude=34.888083,
                   longitude=44.632564, geom_wkt="POINT (44.632564 34.888083)", date_start="2013-01-17",
-                  date_end="2013-01-17", deaths_a=0, deaths_b=0, deaths_civilians=2, deaths_unknown=0, best=2,
-                  high=2, low=2)
+                  date_end="2013-01-17", deaths_a=0, deaths_b=0, deaths_civilians=6, deaths_unknown=0, best=6,
+                  high=6, low=6)
     return write_csv(path, GED_HEADER, [row])
 
 
