@@ -27,6 +27,7 @@ from ui.downloads import exported, prepared
 from ui.gazetteer import gazetteer_panel
 from ui.incidents import TABLE_MAX, details, incident_table, review, shown_table, table_columns, take_clicks
 from ui.direction import direction_css
+from ui import memory
 from ui.link import from_link, link_dates, link_language, link_number, to_link
 from ui.messages import failed, plain
 from ui.playback import playback_panel
@@ -141,7 +142,9 @@ def load_view_data(path: str, version: str, decided: str, raw: bool, bounds_key:
     name = f"view-{hashlib.sha256(f'{raw}|{bounds_key}'.encode()).hexdigest()[:16]}"
     full = pd.DataFrame(_cached(path, name, key, build, geometry=False))  # every part draws from lon/lat
     full = full.drop(columns=[c for c in ("geometry",) if c in full.columns])
-    return {"full": full, "held": cache.compact(full.drop(columns=[c for c in LONG_TEXT if c in full.columns]))}
+    loaded = {"full": full, "held": cache.compact(full.drop(columns=[c for c in LONG_TEXT if c in full.columns]))}
+    memory.settle()   # held for good: later collections need not scan it
+    return loaded
 
 
 @st.cache_resource(show_spinner=t("Indexing the text for search…"), max_entries=1)
@@ -155,6 +158,28 @@ def search_index(path: str, version: str, decided: str, raw: bool, bounds_key: s
     key = f"{version}|{decided}|{raw}|{bounds_key}|{code_version()}"
     name = f"search-{hashlib.sha256(f'{raw}|{bounds_key}'.encode()).hexdigest()[:16]}"
     return _cached(path, name, key, build)["text"]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def filter_choices(path: str, version: str, decided: str, raw: bool, bounds_key: str, lang: str,
+                   _boundaries=None) -> dict:
+    """The filters' choices (distinct values over all the data: actors, areas, controllers, data sets) once
+    per data version and language, shared by every session: a slider step changes none of them."""
+    data = load_view_data(path, version, decided, raw, bounds_key, _boundaries)["held"]
+    choices = {column: sorted(v for v in data[column].dropna().unique() if str(v).strip())
+               for column in ("actor1", "actor2", "admin2", "admin3", "controller")}
+    return {**choices, "datasets": exports.datasets_of(data),
+            "actor_ids": actor_catalogue.actor_options(data, lang=lang)}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def monthly_counts(path: str, version: str, decided: str, raw: bool, bounds_key: str, filters: str,
+                   _view: view.View, _boundaries=None) -> pd.DataFrame:
+    """Incidents per month and type for the chart: every filter of the view but its window
+    (`view.timeline`), kept per filter set (`filters`, the key) so a slider step does not recount them."""
+    data = load_view_data(path, version, decided, raw, bounds_key, _boundaries)["held"]
+    search = search_index(path, version, decided, raw, bounds_key, _boundaries) if _view.text else None
+    return query.monthly_counts(view.timeline(data, _view, search=search))
 
 
 @st.cache_data(show_spinner=False)
@@ -272,8 +297,11 @@ if st.session_state.pop("stop_playing", False):
 # ----------------------------------------------------------------------------------------------
 # Sidebar: filters, layers, data
 # ----------------------------------------------------------------------------------------------
+CHOICES = filter_choices(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, LANG, BOUNDARIES)
+
+
 def _options(column: str) -> list[str]:
-    return sorted(v for v in DATA[column].dropna().unique() if str(v).strip())
+    return CHOICES[column]
 
 
 def _word(value) -> str:
@@ -314,7 +342,7 @@ with st.sidebar:
         actors, actor_ids = st.multiselect(t("Actor"), sorted(set(_options("actor1")) | set(_options("actor2"))),
                                            key="actors", placeholder=ANY, bind="query-params"), []
     else:
-        ACTOR_LABELS = dict(actor_catalogue.actor_options(DATA, lang=LANG))
+        ACTOR_LABELS = dict(CHOICES["actor_ids"])
         from_link("actor_id", ACTOR_LABELS, default=[], many=True)
         actors, actor_ids = [], st.multiselect(t("Actor"), list(ACTOR_LABELS), key="actor_id", placeholder=ANY,
                                                format_func=ACTOR_LABELS.get)
@@ -332,7 +360,7 @@ with st.sidebar:
     text = st.text_input(t("Search (English or Arabic)"), key="q",
                          placeholder=t("Rashad, الرشاد, Federal Police…"),
                          bind="query-params")
-    datasets = st.multiselect(t("Data set"), exports.datasets_of(DATA), key="ds", placeholder=ANY, bind="query-params",
+    datasets = st.multiselect(t("Data set"), CHOICES["datasets"], key="ds", placeholder=ANY, bind="query-params",
                               help=t("curated = the atlas's own sourced set; other names are your imports; an "
                                      "event reported by several data sets is shown for each of them"))
     st.header(t("Map layers"))
@@ -479,7 +507,6 @@ label = period(V)
 # ----------------------------------------------------------------------------------------------
 SEARCH = search_index(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS, BOUNDARIES) if text else None
 VIEW = view.select(DATA, V, search=SEARCH)          # the map, counts, table and every export
-TIMELINE = view.timeline(DATA, V, search=SEARCH)    # the chart: the same filters at every date
 AREAS = control.control_at(ON, layers=LAYERS) if show_control else LAYERS.iloc[0:0]
 TABLE = incident_table(VIEW, lang=LANG)
 st.session_state.setdefault("selected", st.query_params.get("sel"))
@@ -565,7 +592,8 @@ with right:
             st.caption(plain(f"• {line}"))
     DETAILS = st.container()  # filled at the end of the page, once every way of picking has been applied
 
-monthly = query.monthly_counts(TIMELINE)
+monthly = monthly_counts(STORE, FACTS["data_version"], DECIDED, RAW, BOUNDS,   # the same filters at every date
+                         json.dumps(V.filters(), default=str, sort_keys=True), V, BOUNDARIES)
 if not monthly.empty:
     long = monthly.reset_index().melt("month", var_name="type", value_name="incidents")
     long = long[long["incidents"] > 0]
@@ -697,3 +725,5 @@ with DETAILS:
             review(shown, members=MATCHED["members"], possible=MATCHED["possible"], store_path=STORE, t=t)
     else:
         st.caption(t("Click an incident on the map or a row in the table to see its details and sources."))
+
+memory.release()   # the previous rerun's leftovers back to the system before the next step

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.browser import CHROMIUM, LOCAL, chromium_page, map_frame, streamlit_app, wait_rerun
 
 PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(Date.now()))))"
@@ -237,6 +239,15 @@ def _count_at(page, window: tuple[str, str], *, timeout_s: float) -> int | None:
         if time.monotonic() > deadline:
             return None
         page.wait_for_timeout(100)  # not time.sleep: Playwright updates page.url only inside its own calls
+    # The URL changes as the rerun starts; the page heading names the window once the rerun has drawn it
+    # (elements are replaced top to bottom), so only then is the count below it this window's.
+    start, end = (dt.date.fromisoformat(d) for d in window)
+    heading = f"{start:%d %b %Y} – {end:%d %b %Y}"
+    try:
+        page.get_by_role("heading", name=heading, exact=True).wait_for(
+            timeout=max(deadline - time.monotonic(), 1.0) * 1000)
+    except PlaywrightTimeout:
+        return None
     return settled_count(page, window, timeout_s=max(deadline - time.monotonic(), 1.0))
 
 

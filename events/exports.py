@@ -142,35 +142,50 @@ class RestrictedRows(ExportError):
     """A raw-row export of rows whose licence forbids passing them on, with no choice made about them."""
 
 
+def _dataset_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Each row's code into a list of data-set tuples: every member's for a fused row (its `datasets`,
+    ';'-joined, from events.matching.fuse), else its own `source_dataset`. Split and judged once per
+    distinct value, never per row: at a million rows every rerun asks (1M rows: 1 s -> 0.05 s)."""
+    own_codes, own = pd.factorize(frame["source_dataset"])
+    table = [(str(v),) if str(v) else () for v in own] + [()]   # code -1 (missing) -> the last, empty tuple
+    codes = np.where(own_codes < 0, len(table) - 1, own_codes)
+    if "datasets" in frame.columns:
+        joined_codes, joined = pd.factorize(frame["datasets"])
+        members = [tuple(x for x in str(v).split(";") if x) if isinstance(v, str) else () for v in joined]
+        usable = np.array([bool(m) for m in members] + [False])   # a missing or empty `datasets`: the row's own
+        codes = np.where(usable[joined_codes], len(table) + joined_codes, codes)
+        table += members
+    return codes, table
+
+
 def member_datasets(frame: pd.DataFrame) -> pd.Series:
     """Each row's data sets as a tuple: every member's for a fused row (its `datasets`, ';'-joined, from
     events.matching.fuse), else its own `source_dataset`. A fused row is made of all its members' data."""
-    own = frame["source_dataset"].astype(object)
-    if "datasets" in frame.columns:
-        joined = frame["datasets"].astype(object)
-        own = joined.where(joined.notna() & (joined.astype(str) != ""), own)
-    codes, uniques = pd.factorize(own)   # each distinct value split once, not each row (1M rows: 1.5 s -> 0.05 s)
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:len(uniques)] = [tuple(x for x in str(v).split(";") if x) if isinstance(v, str) else () for v in uniques]
-    table[-1] = ()   # code -1: a missing value
-    return pd.Series(table[codes], index=frame.index, dtype=object)
+    codes, table = _dataset_codes(frame)
+    values = np.empty(len(table), dtype=object)
+    values[:] = table
+    return pd.Series(values[codes], index=frame.index, dtype=object)
 
 
 def datasets_of(frame: pd.DataFrame) -> list[str]:
     """Every data set whose rows `frame` holds, fused members included (for `credits`)."""
-    return sorted({d for ds in pd.unique(member_datasets(frame)) for d in ds}) if len(frame) else []
+    if not len(frame):
+        return []
+    codes, table = _dataset_codes(frame)
+    return sorted({d for code in np.unique(codes) for d in table[code]})
+
+
+def _restricted_codes(table: list[tuple[str, ...]]) -> np.ndarray:
+    keys = {k for k, licence in LICENCES.items() if not licence.raw_rows}
+    return np.array([bool(keys.intersection(members)) for members in table], dtype=bool)
 
 
 def restricted_rows(frame: pd.DataFrame) -> pd.Series:
     """True for each row whose data set's licence forbids passing its raw rows on (ACLED, GTD); a fused
     row holding such a member is restricted even when its primary source is not (its tolls, dates and
     citations come from all of them)."""
-    keys = [k for k, licence in LICENCES.items() if not licence.raw_rows]
-    if "datasets" not in frame.columns:
-        return frame["source_dataset"].isin(keys)
-    joined = frame["datasets"].astype(object).where(frame["datasets"].notna(), frame["source_dataset"])
-    pattern = "(?:^|;)(?:" + "|".join(map(re.escape, keys)) + ")(?:;|$)"
-    return joined.astype(str).str.contains(pattern, regex=True).fillna(False).astype(bool)
+    codes, table = _dataset_codes(frame)
+    return pd.Series(_restricted_codes(table)[codes], index=frame.index, dtype=bool)
 
 
 def without_restricted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -180,15 +195,15 @@ def without_restricted(frame: pd.DataFrame) -> pd.DataFrame:
 
 def restricted_note(frame: pd.DataFrame) -> str:
     """What a user must know before a raw-row file of `frame` is made ('' when nothing is restricted)."""
-    held_rows = restricted_rows(frame).to_numpy(bool)
-    per_value = member_datasets(frame[held_rows]).value_counts()   # distinct tuples, not every row
-    counts = pd.Series(dtype="int64")
-    for datasets, n in per_value.items():
-        for d in set(datasets):
-            counts[d] = counts.get(d, 0) + int(n)
-    if counts.empty:
+    codes, table = _dataset_codes(frame)
+    per_code = np.bincount(codes, minlength=len(table))
+    counts: dict[str, int] = {}
+    for code in np.flatnonzero(per_code * _restricted_codes(table)):
+        for d in set(table[code]):
+            counts[d] = counts.get(d, 0) + int(per_code[code])
+    held = [(LICENCES[k], counts[k]) for k in LICENCES if not LICENCES[k].raw_rows and k in counts]
+    if not held:
         return ""
-    held = [(LICENCES[k], int(counts[k])) for k in LICENCES if not LICENCES[k].raw_rows and k in counts.index]
     rows = " and ".join(f"{n:,} {licence.name} row{'s' if n != 1 else ''}" for licence, n in held)
     terms = " and ".join(licence.terms for licence, _ in held)
     return f"This selection holds {rows}: under {terms}, those raw rows may not be passed on to others."

@@ -109,8 +109,10 @@ def within(frame: pd.DataFrame, *, start, end, filters: Mapping, search: pd.Seri
     if missing:
         raise ValueError(f"this view filters by {', '.join(missing)}: the incidents must first be joined with "
                          "the boundaries and areas of control (geo)")
-    keep = query.mask(frame, start=start, end=end, search=search, **filters)
-    return frame[keep.to_numpy()]
+    keep = query.mask(frame, start=start, end=end, search=search, **filters).to_numpy()
+    if keep.all():   # everything in view (a whole-range window): no copy of a million rows
+        return frame.copy(deep=False)
+    return frame[keep]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from types import SimpleNamespace
 
 import folium
 from folium.elements import JSCSSMixin
@@ -249,39 +250,65 @@ def incident_features(frame: pd.DataFrame, *, zoom: int | None = None, cell_px: 
 
 def _clusters(frame: pd.DataFrame, keys: np.ndarray, types: np.ndarray, labels: np.ndarray, killed: pd.Series, *,
               zoom: int, max_ids: int, cell_px: int, lang: str = "en") -> list[dict]:
-    """One feature per screen cell holding several incidents, computed with group-bys (no per-cell scans)."""
-    sub = pd.DataFrame({"cell": keys, "lat": frame["lat"].to_numpy(), "lon": frame["lon"].to_numpy(), "type": types,
-                        "place": labels, "id": frame["incident_id"].to_numpy(),
-                        "start": frame["date_start"].to_numpy(), "end": frame["date_end"].to_numpy(),
-                        "lo": frame["killed_low"].astype("float64").to_numpy(), "hi": killed.to_numpy()})
-    agg = sub.groupby("cell", sort=False).agg(lat=("lat", "mean"), lon=("lon", "mean"), n=("id", "size"),
-                                              start=("start", "min"), end=("end", "max"), lo=("lo", "sum"),
-                                              hi=("hi", "sum"), known=("hi", "count"))
-    by_type = sub.groupby(["cell", "type"]).size().rename("k").reset_index().sort_values(
-        ["cell", "k"], ascending=[True, False])
-    type_lists = by_type.groupby("cell")[["type", "k"]].apply(lambda g: [[t, int(k)] for t, k in zip(g["type"], g["k"])])
-    top_places = (sub.groupby(["cell", "place"]).size().rename("k").reset_index()
-                  .sort_values(["cell", "k"], ascending=[True, False]).groupby("cell").head(3)
-                  .groupby("cell")["place"].agg("; ".join))
-    small = agg.index[agg["n"] <= max_ids]
-    ids = sub[sub["cell"].isin(small)].groupby("cell")["id"].agg(list)
+    """One feature per screen cell holding several incidents, computed on integer codes (bincount and
+    sorted runs, no group-by of text): a step with a million incidents in view touches cells, not rows."""
+    cell_keys, cell = np.unique(keys, return_inverse=True)
+    n_cells = len(cell_keys)
+    n = np.bincount(cell, minlength=n_cells)
+    lat = np.bincount(cell, weights=frame["lat"].to_numpy(float), minlength=n_cells) / n
+    lon = np.bincount(cell, weights=frame["lon"].to_numpy(float), minlength=n_cells) / n
+    low = frame["killed_low"].to_numpy(dtype=float, na_value=np.nan)
+    high = killed.to_numpy(dtype=float, na_value=np.nan)
+    lo = np.bincount(cell, weights=np.nan_to_num(low), minlength=n_cells)
+    hi = np.bincount(cell, weights=np.nan_to_num(high), minlength=n_cells)
+    known = np.bincount(cell, weights=~np.isnan(high), minlength=n_cells).astype(np.int64)
+    order = np.argsort(cell, kind="stable")          # rows cell by cell, each cell's rows in frame order
+    first = np.concatenate([[0], np.cumsum(n)[:-1]])  # where each cell's run starts in `order`
+    never, always = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    starts = frame["date_start"].to_numpy("datetime64[ns]").view(np.int64)
+    ends = frame["date_end"].to_numpy("datetime64[ns]").view(np.int64)
+    start = np.minimum.reduceat(np.where(starts == always, never, starts)[order], first)  # NaT skipped
+    end = np.maximum.reduceat(ends[order], first)
+    by_type = _ranked_counts(cell, types, n_cells)
+    by_place = _ranked_counts(cell, labels, n_cells, top=3)
+    ids = frame["incident_id"].to_numpy()
     t = translator(lang)
     features = []
-    for cell, row in agg.iterrows():
-        listed = type_lists[cell]
-        props = {"kind": "cluster", "cell": str(cell), "z": int(zoom), "px": int(cell_px), "n": int(row.n),
-                 "t": listed[0][0],
-                 "types": listed, "r": float(min(9 + 3 * math.log2(row.n), 24)),
-                 "d": _span(pd.Timestamp(row.start), pd.Timestamp(row.end), t),
-                 "k": _toll(row, t),
-                 "places": top_places.get(cell, "")[:120],
-                 "title": t.plural("{n} incident here", "{n} incidents here", int(row.n)),
-                 "tip": t.plural("{n} incident", "{n} incidents", int(row.n))}
-        if cell in ids.index:
-            props["ids"] = ids[cell]
+    for c in range(n_cells):
+        count = int(n[c])
+        listed = by_type[c]
+        toll = SimpleNamespace(n=count, lo=lo[c], hi=hi[c], known=int(known[c]))
+        props = {"kind": "cluster", "cell": str(cell_keys[c]), "z": int(zoom), "px": int(cell_px), "n": count,
+                 "t": listed[0][0], "types": listed, "r": float(min(9 + 3 * math.log2(count), 24)),
+                 "d": _span(pd.Timestamp(start[c]), pd.Timestamp(end[c] if end[c] != always else start[c]), t),
+                 "k": _toll(toll, t),
+                 "places": "; ".join(name for name, _ in by_place[c])[:120],
+                 "title": t.plural("{n} incident here", "{n} incidents here", count),
+                 "tip": t.plural("{n} incident", "{n} incidents", count)}
+        if count <= max_ids:
+            props["ids"] = ids[order[first[c]:first[c] + count]].tolist()
         features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "Point", "coordinates": [round(row.lon, 5), round(row.lat, 5)]}})
+                         "geometry": {"type": "Point", "coordinates": [round(float(lon[c]), 5),
+                                                                       round(float(lat[c]), 5)]}})
     return features
+
+
+def _ranked_counts(cell: np.ndarray, values: np.ndarray, n_cells: int, *, top: int | None = None) -> list[list]:
+    """Per cell, its values with their counts, most frequent first (ties by value), the first `top`."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(uniques.astype(str), kind="stable")] = np.arange(len(uniques))
+    pair, count = np.unique(cell.astype(np.int64) * len(uniques) + codes, return_counts=True)
+    of_cell, value = pair // len(uniques), pair % len(uniques)
+    order = np.lexsort((rank[value], -count, of_cell))
+    if top is not None:   # the first `top` of each cell's run
+        runs = of_cell[order]
+        order = order[np.arange(len(order)) - np.searchsorted(runs, runs) < top]
+    out: list[list] = [[] for _ in range(n_cells)]
+    for i in order:
+        out[of_cell[i]].append([uniques[value[i]], int(count[i])])
+    return out
 
 
 def _span(start: pd.Timestamp, end: pd.Timestamp, t) -> str:
@@ -312,8 +339,8 @@ def in_view(frame: pd.DataFrame, bounds: dict | None, *, margin: float = 0.5) ->
     if None in (s, w, n, e):
         return frame
     dy, dx = (n - s) * margin, (e - w) * margin
-    keep = frame["lat"].between(s - dy, n + dy) & frame["lon"].between(w - dx, e + dx)
-    return frame[keep.to_numpy()]
+    keep = (frame["lat"].between(s - dy, n + dy) & frame["lon"].between(w - dx, e + dx)).to_numpy()
+    return frame.copy(deep=False) if keep.all() else frame[keep]   # all in view: no copy of the rows
 
 
 def in_cell(frame: pd.DataFrame, *, cell: str, zoom: int, cell_px: int = CELL_PX) -> pd.DataFrame:

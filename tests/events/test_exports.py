@@ -376,3 +376,14 @@ def test_credits_only_for_datasets_present():
     lines = exports.credits(["acled", "curated", "gtd"])
     assert len(lines) == 2 and "ACLED" in lines[0] and "Global Terrorism Database" in lines[1]
     assert "filters: not recorded" in lines[0]   # a file writer that does not know the view says so
+
+
+def test_fused_rows_count_for_each_member_data_set_and_an_empty_member_list_falls_back_to_the_row():
+    frame = _licensed()
+    frame["datasets"] = ["acled", "", "acled;ucdp", None, "curated;gtd", "ucdp;testfile.csv"]
+    assert exports.member_datasets(frame).tolist() == [
+        ("acled",), ("acled",), ("acled", "ucdp"), ("gtd",), ("curated", "gtd"), ("ucdp", "testfile.csv")]
+    assert exports.datasets_of(frame) == ["acled", "curated", "gtd", "testfile.csv", "ucdp"]
+    assert exports.restricted_rows(frame).tolist() == [True, True, True, True, True, False]
+    assert exports.restricted_note(frame).startswith("This selection holds 3 ACLED rows and 2 GTD rows")
+    assert exports.restricted_note(frame.iloc[5:]) == "" and exports.datasets_of(frame.iloc[0:0]) == []

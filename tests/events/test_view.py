@@ -73,3 +73,11 @@ def test_a_district_or_controller_filter_needs_the_geo_joins():
     assert v.needs_geo()
     with pytest.raises(ValueError, match="joined with the boundaries"):
         view.select(load_curated().drop(columns=["controller"], errors="ignore"), v)
+
+
+def test_a_view_holding_every_incident_shares_the_rows_and_never_alters_them():
+    frame = load_curated()
+    every = view.within(frame, start=None, end=None, filters={})
+    assert len(every) == len(frame) and every is not frame
+    every.loc[every.index[0], "place"] = "changed"
+    assert frame["place"].iloc[0] != "changed"

@@ -121,3 +121,33 @@ def test_control_popups_say_the_period_in_arabic():
     english = mapview.control_features(areas.iloc[:1])["features"][0]["properties"]
     assert english["names"]["controller"] == english["controller"]
     assert re.fullmatch(r"\d\d [A-Z][a-z]{2} \d{4} – (\d\d [A-Z][a-z]{2} \d{4}|ongoing)( \(.*\))?", english["period"])
+
+
+def test_a_cell_of_many_incidents_sums_tolls_ranks_types_and_places_and_lists_its_ids():
+    """The cluster feature computed on integer codes says what a direct reading of its rows says."""
+    specs = ([{"place": "Hawija", "killed_low": 1, "killed_high": 3, "date_start": "2016-01-05",
+               "date_end": "2016-01-06"}] * 3
+             + [{"place": "Zab", "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
+                 "killed_high": 2, "date_start": "2015-12-30", "date_end": "2015-12-30"}] * 2
+             + [{"place": "Abbasi", "event_type": "Riots", "sub_event_type": "Mob violence",
+                 "date_start": "2016-02-01", "date_end": "2016-03-01", "date_precision": "month"},
+                {"place": "Rashad", "date_start": "2016-01-10", "date_end": "2016-01-10"}])
+    frame = rows(specs)
+    frame["incident_id"] = [f"t:{i}" for i in range(len(frame))]
+    features = mapview.incident_features(frame, zoom=3)["features"]
+    assert len(features) == 1
+    p = features[0]["properties"]
+    assert p["kind"] == "cluster" and p["n"] == 7 and sorted(p["ids"]) == sorted(frame["incident_id"])
+    assert p["types"] == [["Battles", 4], ["Explosions/Remote violence", 2], ["Riots", 1]] and p["t"] == "Battles"
+    assert p["places"] == "Hawija; Zab; Abbasi"          # most frequent first, ties by name, three at most
+    assert p["k"] == "3–13 (2 unknown)"                   # lows 3x1 (+ the highs of 2 for the others), highs 3x3+2x2
+    assert p["d"] == "30 Dec 2015 – 01 Mar 2016"
+    assert features[0]["geometry"]["coordinates"] == [44.3922, 35.4681]
+    assert "ids" not in mapview.incident_features(frame, zoom=3, max_ids=5)["features"][0]["properties"]
+
+
+def test_a_view_holding_every_incident_is_no_copy_of_the_rows_and_never_alters_them(incidents):
+    everything = mapview.in_view(incidents, {"_southWest": {"lat": 30, "lng": 40}, "_northEast": {"lat": 40, "lng": 50}})
+    assert everything is not incidents and everything["lat"].to_numpy() is not None
+    everything.loc[everything.index[0], "place"] = "changed"
+    assert incidents["place"].iloc[0] == "Hawija"        # copy on write: the shared frame is untouched
