@@ -1,4 +1,4 @@
-"""Command line: `python -m events import|list|info|match|actors|annotate|migrate` (see `--help`).
+"""Command line: `python -m events import|list|info|match|actors|annotate|migrate|edit|roles` (see `--help`).
 
 `--store` names a GeoPackage file or a PostGIS database (`postgresql://user@host/db`); `migrate` copies a
 whole store from one to the other.
@@ -23,7 +23,7 @@ from typing import Callable
 
 import pandas as pd
 
-from events import actors, annotations, exports, matching, model, query, store, view
+from events import actors, annotations, edits, exports, matching, model, query, store, view
 from events.errors import AtlasError, UsageError
 
 EPILOG = """examples:
@@ -41,6 +41,9 @@ EPILOG = """examples:
   python -m events annotate list --store atlas.gpkg
   python -m events info --store postgresql://analyst@db.example/atlas     (a shared PostGIS store)
   python -m events migrate --from atlas.gpkg --to postgresql://analyst@db.example/atlas
+  python -m events edit acled:IRQ123 --set killed_best=7 --reason "Reuters, 3 May" --by "A. Analyst"
+  python -m events edit history acled:IRQ123
+  python -m events roles add-user alice analyst --store postgresql://admin@db.example/atlas
 """
 
 
@@ -140,6 +143,38 @@ def _parser() -> argparse.ArgumentParser:
     nrm = nsub.add_parser("remove", help="remove a note by its id (see `annotate list`)")
     nrm.add_argument("id", metavar="ID")
     for q in (nad, nls, nrm):
+        q.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
+    edt = sub.add_parser("edit", help="correct an incident's fields (kept with who, when and why), its history, "
+                                      "revert an edit",
+                         description="`edit ID --set FIELD=VALUE ... --reason TEXT --by NAME`: correct fields of an "
+                                     "incident, validated as an imported row is; `edit history ID`: its edits (who, "
+                                     "when, old -> new, why); `edit revert EDIT_ID --reason TEXT --by NAME`: restore "
+                                     "the value an edit replaced. Edits survive re-imports. On a PostGIS store the "
+                                     "database names the editor (its user). Editable fields: "
+                                     + ", ".join(edits.EDITABLE) + ".")
+    edt.add_argument("words", nargs="+", metavar="ID | history ID | revert EDIT_ID")
+    edt.add_argument("--set", dest="changes", action="append", default=[], metavar="FIELD=VALUE",
+                     help="a field's new value (repeatable; FIELD= clears it)")
+    edt.add_argument("--seen", action="append", default=[], metavar="FIELD=VALUE",
+                     help="the value you saw (default: the value stored when the command starts); the edit is "
+                          "refused if the field changed since")
+    edt.add_argument("--reason", default="", help="why (required to edit or revert)")
+    edt.add_argument("--by", default="", help="who edits (required on a GeoPackage store)")
+    edt.add_argument("--json", action="store_true", help="print JSON")
+    edt.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
+    rol = sub.add_parser("roles", help="a PostGIS store's roles: set them up, add a user, list the users",
+                         description="Roles enforced by PostgreSQL (grants and row-level security): viewer reads, "
+                                     "analyst imports and edits, admin also deletes, manages gazetteers and users. "
+                                     "`setup` (as the store's owner; safe to repeat) makes the group roles and "
+                                     "grants; `add-user NAME ROLE` makes a sign-in role in one group.")
+    rsub = rol.add_subparsers(dest="roles_command", required=True)
+    rset = rsub.add_parser("setup", help="make the group roles and grants (idempotent)")
+    radd = rsub.add_parser("add-user", help="make a user (a LOGIN role) in one group, or move one")
+    radd.add_argument("name", metavar="NAME")
+    radd.add_argument("role", metavar="ROLE", help="viewer, analyst or admin")
+    radd.add_argument("--password-stdin", action="store_true", help="read the user's password from stdin")
+    rls = rsub.add_parser("list", help="the users and their roles")
+    for q in (rset, radd, rls):
         q.add_argument("--store", default=str(store.DEFAULT_PATH), help=STORE_HELP)
     mig = sub.add_parser("migrate", help="copy a whole store into another (GeoPackage or PostGIS, either way)",
                          description="Copy every table of a store (incidents with their import ids, import log, "
@@ -497,6 +532,67 @@ def _cmd_annotate(args) -> int:
     return 0
 
 
+def _pairs(items: list[str], option: str) -> dict:
+    out = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"{option} {item[:40]!r}: give FIELD=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def _cmd_edit(args) -> int:
+    words = args.words
+    if words[0] == "history" and len(words) == 2:
+        trail = edits.history(args.store, words[1])
+        if args.json:
+            print(json.dumps([{k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v)
+                               for k, v in r.items()} for r in trail.to_dict("records")], ensure_ascii=False))
+            return 0
+        print(f"{len(trail)} edits of {words[1].strip()[:80]}")
+        for r in trail.itertuples(index=False):
+            undo = f" (reverts {r.reverts})" if not pd.isna(r.reverts) else ""
+            print(f"{r.id}\t{r.at}\t{r.by}\t{r.field}: {r.old!r} -> {r.new!r}\t{r.reason}{undo}")
+        return 0
+    if words[0] == "revert" and len(words) == 2:
+        done = edits.revert(args.store, words[1], by=args.by, reason=args.reason)
+    elif len(words) == 1:
+        changes = _pairs(args.changes, "--set")
+        if not changes:
+            raise UsageError("give at least one --set FIELD=VALUE")
+        seen = {**edits.current(args.store, words[0]), **_pairs(args.seen, "--seen")}
+        done = edits.edit(args.store, words[0], changes, reason=args.reason, by=args.by, seen=seen)
+    else:
+        raise UsageError("edit ID --set FIELD=VALUE ..., edit history ID, or edit revert EDIT_ID")
+    if args.json:
+        print(json.dumps(done, ensure_ascii=False))
+        return 0
+    n = len(done["edits"])
+    print(f"{n} field{'' if n == 1 else 's'} changed of {done['incident_id'][:80]}")
+    for e in done["edits"]:
+        print(f"{e['id']}\t{e['field']}: {e['old']!r} -> {e['new']!r}")
+    return 0
+
+
+def _cmd_roles(args) -> int:
+    from events import roles
+
+    where = store.location(args.store)
+    if args.roles_command == "setup":
+        done = roles.setup(where)
+        made = ", ".join(done["made"]) or "none new"
+        print(f"roles set up in {store.label(where)} (groups made: {made})")
+    elif args.roles_command == "add-user":
+        password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+        done = roles.add_user(where, args.name, args.role, password=password)
+        print(f"{'added' if done['created'] else 'moved'} {done['user']} as {done['role']}")
+    else:
+        for r in roles.users(where).itertuples(index=False):
+            print(f"{r.user}\t{r.role}\t{'login' if r.can_login else 'no login'}")
+    return 0
+
+
 def _cmd_migrate(args) -> int:
     from events import migrate
 
@@ -518,7 +614,8 @@ def main(argv: list[str] | None = None, *, geocoder: Callable | None = None) -> 
     args = _parser().parse_args(argv)
     commands = {"import": partial(run_import, geocoder=geocoder), "list": _cmd_list, "info": _cmd_info,
                 "match": _cmd_match, "actors": _cmd_actors, "annotate": _cmd_annotate,
-                "migrate": _cmd_migrate}
+                "migrate": _cmd_migrate, "edit": _cmd_edit,
+                "roles": _cmd_roles}
     try:
         return commands[args.command](args)
     except AtlasError as exc:

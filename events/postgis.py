@@ -4,7 +4,7 @@ events.store dispatches here when the store's location is a ``postgresql://`` UR
 has the name and signature of its GeoPackage twin there. The tables are the GeoPackage's (incidents with a
 PostGIS geometry(Point,4326) beside the canonical columns of events/model.py, UNIQUE incident_id,
 import_log, rejects, gazetteers, gazetteer_entries, place_evidence, match_decisions, actor_aliases,
-annotations) plus `atlas_schema` holding the schema version. Times are ISO 8601 UTC text, as in the
+annotations, incident_edits) plus `atlas_schema` holding the schema version. Times are ISO 8601 UTC text, as in the
 GeoPackage, so both backends give equal frames.
 
 An import is ONE transaction: its rows are COPied into a temporary table first, then the store's write lock
@@ -39,6 +39,14 @@ _WRITE_LOCK = 0x4B4B_4154_4C53_0001  # advisory lock key held by every write tra
 _SCHEMA_LOCK = 0x4B4B_4154_4C53_0002  # held while the schema is made
 _ESC = "\ue000"  # escape of NUL (which PostgreSQL text cannot hold): NUL -> ESC "0", ESC -> ESC "1"
 
+# Corrections of incidents, append-only (events.edits): the database names the editor (`by` is current_user;
+# events.roles lets an analyst insert only rows naming themselves, with row-level security).
+_EDITS_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS incident_edits (id bigserial PRIMARY KEY, incident_id text NOT NULL,
+        field text NOT NULL, old text, new text, reason text NOT NULL, "by" text NOT NULL DEFAULT current_user,
+        at text NOT NULL, reverts bigint)""",
+    "CREATE INDEX IF NOT EXISTS incident_edits_of ON incident_edits (incident_id)",
+]
 _PG_TYPES = {**{c: "text" for c in model.TEXT_COLUMNS}, **{c: "integer" for c in model.COUNT_COLUMNS},
              "geo_precision": "integer", "lat": "double precision", "lon": "double precision",
              "date_start": "date", "date_end": "date"}
@@ -72,11 +80,12 @@ _SCHEMA = [
         actor_id text NOT NULL, mapped_at text NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS annotations (id bigserial PRIMARY KEY, date text NOT NULL, text text NOT NULL,
         author text NOT NULL, created text NOT NULL)""",
+    *_EDITS_SCHEMA,
     # sqlite's json_valid + json_extract(original, '$._geocoded_from'): NULL for text that is not JSON
     """CREATE OR REPLACE FUNCTION atlas_geocoded_from(doc text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
         BEGIN RETURN (doc::jsonb) ->> '_geocoded_from'; EXCEPTION WHEN others THEN RETURN NULL; END $$""",
 ]
-_ID = {"annotations": "id"}  # each table's key column (fid elsewhere)
+_ID = {"annotations": "id", "incident_edits": "id"}  # each table's key column (fid elsewhere)
 
 
 # ---------------------------------------------------------------- naming the store, errors, connections
@@ -273,10 +282,25 @@ def create(url: str) -> str:
                     con.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                     if not _check_ours(con, url, missing=None):
                         _build(con, url)
+                _upgrade(con)
         except psycopg.Error as exc:
             raise _error(url, f"cannot create the store ({exc})") from None
     _READY.add(url)
     return url
+
+
+def _upgrade(con: psycopg.Connection) -> None:
+    """Make the tables added since a store was built (the edit table), when the role may; a role that may
+    not (a viewer) reads such a store as one without edits."""
+    if con.execute("SELECT to_regclass('incident_edits')").fetchone()[0] is not None:
+        return
+    try:
+        with con.transaction():
+            con.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            for statement in _EDITS_SCHEMA:
+                con.execute(statement)
+    except psycopg.errors.InsufficientPrivilege:
+        pass
 
 
 def _build(con: psycopg.Connection, url: str) -> None:
@@ -313,14 +337,16 @@ def _copy_rows(con: psycopg.Connection, frame: gpd.GeoDataFrame, start: int) -> 
 
 # Whole-number columns: a GeoPackage read gives them as floats when a value is missing (5.0 is 5 here).
 _INTEGERS = frozenset({*model.COUNT_COLUMNS, "geo_precision", "fid", "id", "import_id", "gazetteer_id", "row",
-                       "rows_read", "accepted", "rejected", "new", "updated", "entries", "skipped", "count"})
+                       "rows_read", "accepted", "rejected", "new", "updated", "entries", "skipped", "count",
+                       "reverts"})
+_TEXT_OF = {"incident_edits": frozenset({"old", "new"})}  # text columns named like a count of another table
 
 
 def _copy_frame(con: psycopg.Connection, table: str, frame: pd.DataFrame, columns) -> None:
     """The rows of `frame` (these columns) into `table` with COPY."""
     frame = frame[list(columns)].copy()
     for c in columns:
-        if c in _INTEGERS and frame[c].dtype != "Int64":
+        if c in _INTEGERS and c not in _TEXT_OF.get(table, ()) and frame[c].dtype != "Int64":
             frame[c] = pd.to_numeric(frame[c]).astype("Int64")
     names = ", ".join(f'"{c}"' for c in columns)
     with con.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -426,12 +452,13 @@ def load(url: str, *, where: str = "") -> gpd.GeoDataFrame:
             for block in copy:
                 buf.write(block)
         aliases = _aliases(con)
+        edits = _edit_frame(con)
     buf.seek(0)
     dtypes = {c: (float if c in ("lat", "lon") else "Int64" if c in (*model.COUNT_COLUMNS, "geo_precision")
                   else object) for c in model.COLUMNS}
     frame = pd.read_csv(buf, names=list(model.COLUMNS), header=None, dtype=dtypes, keep_default_na=False,
                         na_values={c: [""] for c in model.COLUMNS}, encoding="utf-8")
-    frame = _decoded(frame)
+    frame = store._edited(_decoded(frame), edits)
     frame = frame.sort_values(["date_start", "incident_id"], kind="stable", ignore_index=True)
     return actors.canonicalise(model.normalise(frame), user_aliases=aliases)
 
@@ -464,16 +491,21 @@ def info(url: str) -> dict:
         by_ds = {_decode(k): v for k, v in con.execute(
             "SELECT source_dataset, count(*) FROM incidents GROUP BY source_dataset ORDER BY 1").fetchall()}
         n_rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+        edits = _edit_frame(con)
     log = import_log(url)
     return {"store": label(url), "incidents": n, "date_min": first, "date_max": last, "by_dataset": by_ds,
-            "imports": len(log), "reject_lines": n_rejects, "data_version": store.data_version(log)}
+            "imports": len(log), "reject_lines": n_rejects, "data_version": store.data_version(log, edits=edits)}
 
 
 def stamp(url: str) -> tuple:
-    """A cheap token that changes whenever an import lands: the import log's count and last id."""
+    """A cheap token that changes whenever an import or an edit lands: the import log's count and last id,
+    and the edit table's."""
     create(url)
     with _reading(url) as con:
-        return tuple(con.execute("SELECT count(*), COALESCE(max(fid), 0) FROM import_log").fetchone())
+        imports = tuple(con.execute("SELECT count(*), COALESCE(max(fid), 0) FROM import_log").fetchone())
+        if not _has_edits(con):
+            return imports
+        return imports + tuple(con.execute("SELECT count(*), COALESCE(max(id), 0) FROM incident_edits").fetchone())
 
 
 # ---------------------------------------------------------------- gazetteers and place evidence
@@ -661,3 +693,67 @@ def restore_tables(url: str, frames: dict[str, pd.DataFrame], *, replace: bool =
             con.execute(f"SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT max({key}) FROM {table}))",
                         (table, key))
         con.execute("UPDATE incidents SET geom = ST_SetSRID(ST_MakePoint(lon, lat), 4326) WHERE geom IS NULL")
+
+
+# ---------------------------------------------------------------- corrections of incidents (events.edits decides them)
+
+def _has_edits(con: psycopg.Connection) -> bool:
+    return con.execute("SELECT to_regclass('incident_edits')").fetchone()[0] is not None
+
+
+_EDIT_SELECT = ", ".join(f'"{c}"' for c in store.EDIT_COLUMNS)
+
+
+def _edit_frame(con: psycopg.Connection, clause: str = "", params=()) -> pd.DataFrame:
+    if not _has_edits(con):
+        return pd.DataFrame(columns=list(store.EDIT_COLUMNS))
+    return _query(con, f"SELECT {_EDIT_SELECT} FROM incident_edits {clause} ORDER BY id", params,
+                  columns=store.EDIT_COLUMNS)
+
+
+def _incident_row(con: psycopg.Connection, incident_id: str) -> dict | None:
+    """One incident's stored (unedited) values, dates as YYYY-MM-DD text, with its import's file and time."""
+    select = ", ".join(f'i."{c}"::text' if c in model.DATE_COLUMNS else f'i."{c}"' for c in model.COLUMNS)
+    row = con.execute(f"SELECT {select}, i.import_id, l.file, l.imported_at FROM incidents i "
+                      "LEFT JOIN import_log l ON l.fid = i.import_id WHERE i.incident_id = %s",
+                      (_encode(incident_id),)).fetchone()
+    return None if row is None else dict(zip((*model.COLUMNS, "_import_id", "_import_file", "_imported_at"),
+                                             map(_decode, row)))
+
+
+def incident_values(url: str, incident_id: str) -> dict | None:
+    """One incident's stored (unedited) values (see events.store.incident_values)."""
+    create(url)
+    with _reading(url) as con:
+        return _incident_row(con, incident_id)
+
+
+def record_edits(url: str, incident_id: str, plan, *, lock_timeout: float = LOCK_TIMEOUT) -> list[dict]:
+    """Append the edits `plan` decides in one transaction under the write lock (see events.store.record_edits).
+    The editor stored is the database's current_user, whatever `plan` names."""
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with _writing(url, lock_timeout=lock_timeout, unstored="nothing was changed") as con:
+        row = _incident_row(con, incident_id)
+        before = _edit_frame(con, "WHERE incident_id = %s", (_encode(incident_id),)).to_dict("records")
+        stored = []
+        for e in plan(row, before):
+            number, who = con.execute(
+                'INSERT INTO incident_edits (incident_id, field, old, new, reason, at, reverts) '
+                'VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id, "by"',
+                (*map(_encode, (incident_id, e["field"], e["old"], e["new"], e["reason"], now)),
+                 e.get("reverts"))).fetchone()
+            stored.append(dict(zip(store.EDIT_COLUMNS, (number, incident_id, e["field"], e["old"], e["new"],
+                                                        e["reason"], _decode(who), now, e.get("reverts")))))
+    return stored
+
+
+def edit_rows(url: str, *, incident_id: str | None = None, edit_id: int | None = None) -> pd.DataFrame:
+    """The stored edits (events.store.EDIT_COLUMNS), oldest first: all, one incident's, or one by id."""
+    create(url)
+    clauses, params = [], []
+    if incident_id is not None:
+        clauses.append("incident_id = %s"), params.append(_encode(incident_id))
+    if edit_id is not None:
+        clauses.append("id = %s"), params.append(int(edit_id))
+    with _reading(url) as con:
+        return _edit_frame(con, f"WHERE {' AND '.join(clauses)}" if clauses else "", tuple(params))

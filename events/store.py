@@ -316,6 +316,18 @@ def _writing(path: Path, *, lock_timeout: float, unstored: str) -> Iterator[sqli
         con.close()
 
 
+@contextmanager
+def _changing(path: str | Path, schema: str, *, lock_timeout: float, unstored: str) -> Iterator[sqlite3.Connection]:
+    """A write transaction on the store at `path` (created if missing) with `schema`'s tables made first in
+    it (optional tables: stores made before they existed get them on their first write)."""
+    path = create(path)
+    _check_writable(path)
+    with _writing(path, lock_timeout=lock_timeout, unstored=unstored) as con:
+        for statement in _statements(schema):
+            con.execute(statement)
+        yield con
+
+
 def _statements(script: str) -> Iterator[str]:
     buf = ""
     for line in script.splitlines(keepends=True):
@@ -705,8 +717,17 @@ def load(path: str | Path, *, where: str = "") -> gpd.GeoDataFrame:
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
         raise _error(path, f"cannot read the store ({str(exc).replace(str(path), _label(path))})") from None
     frame = (_whole_text(path, frame) if nul else frame).reset_index(drop=True)
+    frame = _edited(frame, edit_rows(path))
     frame = frame.sort_values(["date_start", "incident_id"], kind="stable", ignore_index=True)
     return actors.canonicalise(model.normalise(frame), user_aliases=actor_aliases(path))
+
+
+def _edited(frame: pd.DataFrame, edits: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the store's corrections applied (events.edits.applied), as load gives it on both backends."""
+    if edits.empty:
+        return frame
+    from events import edits as corrections  # events.edits imports this module
+    return corrections.applied(frame, edits)
 
 
 # Made (empty) once an import stores a text value holding a NUL, so only such stores pay for _whole_text.
@@ -751,15 +772,19 @@ def rejects(path: str | Path, *, import_id: int | None = None) -> pd.DataFrame:
                                  'ORDER BY fid', con, params=params)
 
 
-def data_version(log: pd.DataFrame) -> str:
-    """A short, stable name for the data a view shows, derived from the import log.
+def data_version(log: pd.DataFrame, *, edits: pd.DataFrame | None = None) -> str:
+    """A short, stable name for the data a view shows, derived from the import log and the corrections.
 
-    ``<n imports>.<12 hex>``: the hash covers each import's file hash and counts in order, so the
-    same imports give the same version on any machine and any new import changes it.
+    ``<n imports>.<12 hex>``: the hash covers each import's file hash and counts in order, then each
+    edit's incident, field and new value (EDIT_COLUMNS), so the same imports and edits give the same
+    version on any machine and either backend, and any new import or edit changes it.
     """
     digest = hashlib.sha256()
     for row in log[["sha256", "source", "accepted", "rejected"]].itertuples(index=False):
         digest.update(json.dumps(list(map(str, row))).encode())
+    if edits is not None and len(edits):
+        for row in edits[["incident_id", "field", "new"]].itertuples(index=False):
+            digest.update(json.dumps(["edit", *row], ensure_ascii=False).encode())
     return f"{len(log)}.{digest.hexdigest()[:12]}"
 
 
@@ -773,7 +798,7 @@ def info(path: str | Path) -> dict:
         n_rejects = con.execute("SELECT COUNT(*) FROM rejects").fetchone()[0]
     log = import_log(path)
     return {"store": str(path), "incidents": n, "date_min": first, "date_max": last, "by_dataset": by_ds,
-            "imports": len(log), "reject_lines": n_rejects, "data_version": data_version(log)}
+            "imports": len(log), "reject_lines": n_rejects, "data_version": data_version(log, edits=edit_rows(path))}
 
 
 @_dispatch
@@ -1127,12 +1152,8 @@ def map_actor(path: str | Path, name: str, actor_id: str, *, lock_timeout: float
     mapping of the same folded name). It applies to every import, earlier ones included, from the next
     load. StoreError for an empty name or an id not on the list."""
     clean = _checked_mapping(name, actor_id)
-    path = create(path)
-    _check_writable(path)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with _writing(path, lock_timeout=lock_timeout, unstored="the mapping was not stored") as con:
-        for statement in _statements(_ACTOR_ALIASES_SCHEMA):
-            con.execute(statement)
+    with _changing(path, _ACTOR_ALIASES_SCHEMA, lock_timeout=lock_timeout, unstored="the mapping was not stored") as con:
         same = [n for (n,) in con.execute("SELECT name FROM actor_aliases") if actors.key(n) == actors.key(clean)]
         con.executemany("DELETE FROM actor_aliases WHERE name=?", [(n,) for n in same])
         con.execute("INSERT INTO actor_aliases (name, actor_id, mapped_at) VALUES (?, ?, ?)", (clean, actor_id, now))
@@ -1176,11 +1197,7 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 def add_annotation(path: str | Path, *, date: str, text: str, author: str, created: str,
                    lock_timeout: float = LOCK_TIMEOUT) -> int:
     """Store a validated note (date YYYY-MM-DD); returns its id."""
-    path = create(path)
-    _check_writable(path)
-    with _writing(path, lock_timeout=lock_timeout, unstored="the note was not stored") as con:
-        for statement in _statements(_ANNOTATIONS_SCHEMA):
-            con.execute(statement)
+    with _changing(path, _ANNOTATIONS_SCHEMA, lock_timeout=lock_timeout, unstored="the note was not stored") as con:
         return con.execute("INSERT INTO annotations (date, text, author, created) VALUES (?, ?, ?, ?)",
                            (date, text, author, created)).lastrowid
 
@@ -1206,6 +1223,74 @@ def annotation_rows(path: str | Path, *, lo: str, hi: str) -> list[tuple]:
                            "ORDER BY date, id", (lo, hi)).fetchall()
 
 
+# ---------------------------------------------------------------- corrections of incidents (events.edits decides them)
+
+_EDITS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS incident_edits (id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id TEXT NOT NULL,
+  field TEXT NOT NULL, old TEXT, new TEXT, reason TEXT NOT NULL, "by" TEXT NOT NULL, at DATETIME NOT NULL,
+  reverts INTEGER);
+CREATE INDEX IF NOT EXISTS incident_edits_of ON incident_edits (incident_id);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('incident_edits', 'attributes', 'incident_edits',
+   'Corrections of incidents, append-only: incident_id, field, old, new, reason, by, at, the edit reverted', NULL);
+"""
+EDIT_COLUMNS = ("id", "incident_id", "field", "old", "new", "reason", "by", "at", "reverts")
+_EDIT_SELECT = ", ".join(f'"{c}"' for c in EDIT_COLUMNS)
+
+
+def _incident_row(con: sqlite3.Connection, incident_id: str) -> dict | None:
+    """One incident's stored (unedited) values, dates as YYYY-MM-DD text, with its import's file and time."""
+    names = ", ".join(f'i."{c}"' for c in model.COLUMNS)
+    row = con.execute(f"SELECT {names}, i.import_id, l.file, l.imported_at FROM incidents i "
+                      "LEFT JOIN import_log l ON l.fid = i.import_id WHERE i.incident_id=?", (incident_id,)).fetchone()
+    return None if row is None else dict(zip((*model.COLUMNS, "_import_id", "_import_file", "_imported_at"), row))
+
+
+@_dispatch
+def record_edits(path: str | Path, incident_id: str, plan: Callable[[dict, list[dict]], list[dict]], *,
+                 lock_timeout: float = LOCK_TIMEOUT) -> list[dict]:
+    """Append the edits `plan` decides, in one transaction under the write lock. `plan(row, edits)` gets the
+    incident's stored values (None: no such incident) and its edits so far (EDIT_COLUMNS dicts, oldest
+    first) and returns the edits to append (field, old, new, reason, by, reverts), or raises to store
+    nothing. Returns them as stored (with id and at). events.edits is the caller."""
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with _changing(path, _EDITS_SCHEMA, lock_timeout=lock_timeout, unstored="nothing was changed") as con:
+        before = [dict(zip(EDIT_COLUMNS, r)) for r in con.execute(
+            f"SELECT {_EDIT_SELECT} FROM incident_edits "
+            "WHERE incident_id=? ORDER BY id", (incident_id,))]
+        stored = []
+        for e in plan(_incident_row(con, incident_id), before):
+            values = (incident_id, e["field"], e["old"], e["new"], e["reason"], e["by"], now, e.get("reverts"))
+            number = con.execute('INSERT INTO incident_edits (incident_id, field, old, new, reason, "by", at, reverts) '
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
+            stored.append(dict(zip(EDIT_COLUMNS, (number, *values))))
+    return stored
+
+
+@_dispatch
+def incident_values(path: str | Path, incident_id: str) -> dict | None:
+    """One incident's stored (unedited) values as record_edits' `plan` gets them; None when there is none."""
+    with _reading(path) as con:
+        return _incident_row(con, incident_id)
+
+
+@_dispatch
+def edit_rows(path: str | Path, *, incident_id: str | None = None, edit_id: int | None = None) -> pd.DataFrame:
+    """The stored edits (EDIT_COLUMNS), oldest first: all, one incident's, or the one numbered `edit_id`."""
+    with _reading(path) as con:
+        if not _has_table(con, "incident_edits"):
+            return pd.DataFrame(columns=list(EDIT_COLUMNS))
+        clauses, params = [], []
+        if incident_id is not None:
+            clauses.append("incident_id=?"), params.append(incident_id)
+        if edit_id is not None:
+            clauses.append("id=?"), params.append(int(edit_id))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = con.execute(f"SELECT {_EDIT_SELECT} FROM incident_edits "
+                           f"{where} ORDER BY id", params).fetchall()
+    return pd.DataFrame.from_records(rows, columns=list(EDIT_COLUMNS))
+
+
 # ---------------------------------------------------------------- whole tables (events.migrate copies a store)
 
 # Every table of a store with the columns a copy keeps (ids included, so import_id and gazetteer_id still
@@ -1221,8 +1306,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "match_decisions": ("fid", "left_id", "right_id", "decision", "decided_by", "decided_at"),
     "actor_aliases": ("fid", "name", "actor_id", "mapped_at"),
     "annotations": ("id", "date", "text", "author", "created"),
+    "incident_edits": EDIT_COLUMNS,
 }
-_OPTIONAL_SCHEMAS = (_GAZETTEER_SCHEMA, _DECISIONS_SCHEMA, _ACTOR_ALIASES_SCHEMA, _ANNOTATIONS_SCHEMA)
+_OPTIONAL_SCHEMAS = (_GAZETTEER_SCHEMA, _DECISIONS_SCHEMA, _ACTOR_ALIASES_SCHEMA, _ANNOTATIONS_SCHEMA, _EDITS_SCHEMA)
 
 
 @_dispatch

@@ -34,3 +34,13 @@ def postgis_url() -> str:
                 pytest.fail(f"CI must run the PostGIS store tests: {exc}")
             pytest.skip(f"no PostGIS server for the store tests: {exc}")
         yield url
+
+
+@pytest.fixture
+def fresh_url(postgis_url) -> str:
+    """An empty database with PostGIS on the session's server (a copy of its template), dropped afterwards."""
+    from tests import postgis
+
+    url = postgis.fresh_database(postgis_url)
+    yield url
+    postgis.drop_database(url)

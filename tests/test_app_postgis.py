@@ -4,16 +4,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from events import store
-from tests import postgis
 from tests.events.factory import rows
 from tests.test_app import APP, incidents, no_errors
-
-
-@pytest.fixture()
-def database(postgis_url):
-    url = postgis.fresh_database(postgis_url)
-    yield url
-    postgis.drop_database(url)
 
 
 def _page(monkeypatch, tmp_path, where) -> AppTest:
@@ -27,14 +19,14 @@ def _page(monkeypatch, tmp_path, where) -> AppTest:
 
 
 def test_the_page_on_postgis_shows_what_it_shows_on_a_geopackage_and_sees_another_analysts_import(
-        database, tmp_path, monkeypatch):
+        fresh_url, tmp_path, monkeypatch):
     on_file = incidents(_page(monkeypatch, tmp_path, tmp_path / "atlas.gpkg"))
-    at = _page(monkeypatch, tmp_path, database)
+    at = _page(monkeypatch, tmp_path, fresh_url)
     assert incidents(at) == on_file > 0
     assert list((tmp_path / "cache" / "kirkuk-atlas").iterdir())   # cached beside the user, not in the cwd
     assert "secret" not in str(list((tmp_path / "cache").rglob("*")))
     # another analyst imports into the shared store: the next rerun of this page counts it
-    store.import_frame(database, rows([{"date_start": "2016-06-01", "date_end": "2016-06-01", "place": "Hawija"}],
+    store.import_frame(fresh_url, rows([{"date_start": "2016-06-01", "date_end": "2016-06-01", "place": "Hawija"}],
                                       dataset="colleague.csv"), file="colleague.csv", source="table")
     at.run()
     no_errors(at)

@@ -5,18 +5,10 @@ import json
 import pandas as pd
 import pytest
 
-from events import annotations, migrate, store
+from events import annotations, edits, migrate, store
 from events.__main__ import main
-from tests import postgis as server
 from tests.events.test_importers import write_csv
 from tests.events.test_ucdp_layouts import GED_HEADER, ged_rows
-
-
-@pytest.fixture
-def fresh_url(postgis_url):
-    url = server.fresh_database(postgis_url)
-    yield url
-    server.drop_database(url)
 
 
 def _rich_store(path, tmp_path):
@@ -30,6 +22,8 @@ def _rich_store(path, tmp_path):
                         file="v.csv", sha256="a" * 64, format="table", licence="mine")
     store.map_actor(path, "Daash fighters", "isis")
     annotations.add(path, date="2017-10-16", text="federal forces enter Kirkuk", author="A. Analyst")
+    edits.edit(path, "ucdp:460001", {"notes": "corrected by hand"}, reason="checked the report", by="A. Analyst",
+               seen=edits.current(path, "ucdp:460001"))
     return path
 
 

@@ -9,20 +9,11 @@ import psycopg
 import pytest
 
 from events import actors, annotations, model, postgis, store
-from tests import postgis as server
 from tests.events.factory import rows
 
 NO_REJECTS = pd.DataFrame(columns=list(model.REJECT_COLUMNS))
 HOSTILE = ("it's \"quoted\"; '; DROP TABLE incidents; -- nul:\x00: rtl:\u202eevil\u202c esc:\ue000 \\N \\. "
            "lines:\nsecond\r\n\\.\nlast,\"x\"")
-
-
-@pytest.fixture
-def fresh_url(request):
-    """An empty database with PostGIS on the session's server, dropped afterwards."""
-    url = server.fresh_database(request.getfixturevalue("postgis_url"))
-    yield url
-    server.drop_database(url)
 
 
 @pytest.fixture(params=["gpkg", "postgis"])
