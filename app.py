@@ -19,7 +19,7 @@ from streamlit_folium import st_folium
 
 import i18n
 from events import actors as actor_catalogue
-from events import cache, exports, labels, matching, model, query, store, view
+from events import cache, exports, labels, matching, model, query, roles, store, view
 from events.errors import AtlasError
 from geo import assets, boundaries, control, gazetteer, mapview, snapshot
 from ui.briefing import briefing_panel, compare_panel, notes_of, notes_panel
@@ -27,6 +27,7 @@ from ui.downloads import exported, prepared
 from ui.gazetteer import gazetteer_panel
 from ui.incidents import TABLE_MAX, details, incident_table, review, shown_table, table_columns, take_clicks
 from ui.direction import direction_css
+from ui.edits import edit_panel, signed_in, source_rows
 from ui import memory
 from ui.link import from_link, link_dates, link_language, link_number, to_link
 from ui.messages import failed, plain
@@ -215,6 +216,8 @@ try:
     FACTS = store_facts(STORE, store.stamp(STORE))
     # The review decisions and the user's actor mappings: a new one re-fuses the data
     DECIDED = store.decisions_version(STORE) + "|" + actor_catalogue.mappings_key(store.actor_aliases(STORE))
+    # who the store sees (a PostGIS store names its users and their roles; a GeoPackage has none): once a session
+    WHO = st.session_state.get("who") or st.session_state.setdefault("who", roles.whoami(STORE))
 except AtlasError as exc:
     st.error(t("The incident store cannot be opened: {reason}", reason=plain(exc)))
     st.stop()
@@ -231,6 +234,8 @@ else:
     st.query_params["lang"] = LANG
 if t.rtl:
     st.html(direction_css(t, upload_mb=st.get_option("server.maxUploadSize")))  # right to left, the Arabic font; fixed CSS, no data in it
+if SIGNED_IN := signed_in(WHO, t=t):
+    st.sidebar.caption(plain(SIGNED_IN))
 RAW = st.sidebar.toggle(t("Show raw rows (every source row)"), value=False, key="raw", bind="query-params",
                         help=t("Off: each event once, however many data sets report it (tolls the range over "
                                "its sources, never their sum). On: every row as imported, marked with its matches."))
@@ -723,6 +728,7 @@ with DETAILS:
         shown = details(FULL, V.selected, members=MATCHED["members"], t=t)
         if shown is not None:
             review(shown, members=MATCHED["members"], possible=MATCHED["possible"], store_path=STORE, t=t)
+            edit_panel(STORE, source_rows(shown, MATCHED["members"]), who=WHO, t=t)
     else:
         st.caption(t("Click an incident on the map or a row in the table to see its details and sources."))
 
