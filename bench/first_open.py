@@ -32,12 +32,12 @@ def main(argv: list[str]) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("store", type=Path)
+    ap.add_argument("store", help="a GeoPackage path or a postgresql:// URL")
     ap.add_argument("--search", default=None)
     ap.add_argument("--app", type=Path, default=ROOT / "app.py")
     args = ap.parse_args(argv)
-    store_path = args.store
-    os.environ["ATLAS_STORE"] = str(store_path)
+    store_path = args.store   # kept a string: a URL must not become a Path
+    os.environ["ATLAS_STORE"] = store_path
     os.chdir(ROOT)
     from events import cache
     from streamlit.testing.v1 import AppTest
