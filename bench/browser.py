@@ -219,28 +219,31 @@ def sessions(url: str, *, n: int, window: tuple[str, str], months: int, steps: i
             after = shift(window, months)
             for p in pages:  # every session idle (its map's own rerun done) before the round's clicks
                 wait_rerun(p, timeout=timeout_s * 1000)
+            expected = count(*after)
             t = time.perf_counter()
             for p in pages:
                 p.get_by_role("button", name=label).click()
-            shown = [_count_at(p, after, timeout_s=timeout_s) for p in pages]
+            shown = [_count_at(p, after, expected=expected, timeout_s=timeout_s) for p in pages]
             out["rounds_s"].append(time.perf_counter() - t)
             out["shown"].append(shown)
             out["windows"].append(after)
-            out["correct"].append(all(x == count(*after) for x in shown))
+            out["correct"].append(all(x == expected for x in shown))
             window = after
         out["blocked"] = len(blocked)
     return out
 
 
-def _count_at(page, window: tuple[str, str], *, timeout_s: float) -> int | None:
-    """The count the app shows once its URL names exactly `window` (None if it never does in time)."""
+def _count_at(page, window: tuple[str, str], *, expected: int, timeout_s: float) -> int | None:
+    """The count the app shows for `window` once its rerun is done: the URL names the window, the heading
+    names it, and the count settles on `expected` (a SQL count of the store). During a rerun the old count
+    stays on screen until replaced (and agrees with the old table heading), so a count read too early is
+    the previous window's: the round ends when the right count is shown, or with the last count seen once
+    `timeout_s` has passed (then `correct` is false)."""
     deadline = time.monotonic() + timeout_s
     while _window(page.url) != tuple(window):
         if time.monotonic() > deadline:
             return None
         page.wait_for_timeout(100)  # not time.sleep: Playwright updates page.url only inside its own calls
-    # The URL changes as the rerun starts; the page heading names the window once the rerun has drawn it
-    # (elements are replaced top to bottom), so only then is the count below it this window's.
     start, end = (dt.date.fromisoformat(d) for d in window)
     heading = f"{start:%d %b %Y} – {end:%d %b %Y}"
     try:
@@ -248,7 +251,13 @@ def _count_at(page, window: tuple[str, str], *, timeout_s: float) -> int | None:
             timeout=max(deadline - time.monotonic(), 1.0) * 1000)
     except PlaywrightTimeout:
         return None
-    return settled_count(page, window, timeout_s=max(deadline - time.monotonic(), 1.0))
+    shown = None
+    while time.monotonic() < deadline:
+        shown = settled_count(page, window, timeout_s=max(deadline - time.monotonic(), 1.0))
+        if shown == expected:
+            break
+        page.wait_for_timeout(100)
+    return shown
 
 
 def _offline_page(page, *, allow=LOCAL):
