@@ -36,6 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import pyogrio.errors
 
@@ -742,11 +743,21 @@ def _holds_nul(frame: pd.DataFrame) -> bool:
     for column in model.TEXT_COLUMNS:
         if column not in frame.columns:
             continue
-        values = pa.array(frame[column], from_pandas=True)   # pandas' Arrow strings: their own chunks, no copy
-        for chunk in values.chunks if isinstance(values, pa.ChunkedArray) else [values]:
-            data = chunk.buffers()[2]
-            if data is not None and data.size and not np.frombuffer(data, dtype=np.uint8).all():
+        try:
+            values = pa.array(frame[column], from_pandas=True)   # pandas' Arrow strings: their own chunks, no copy
+        except (pa.ArrowException, TypeError):   # mixed values in an object column: read them as text
+            if frame[column].astype("str").str.contains("\x00", regex=False, na=False).any():
                 return True
+            continue
+        for chunk in values.chunks if isinstance(values, pa.ChunkedArray) else [values]:
+            if pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
+                data = chunk.buffers()[2]
+                if data is not None and data.size and not np.frombuffer(data, dtype=np.uint8).all():
+                    return True
+            elif not (pa.types.is_null(chunk.type) or pa.types.is_integer(chunk.type)
+                      or pa.types.is_floating(chunk.type) or pa.types.is_boolean(chunk.type)):
+                if pc.any(pc.match_substring(chunk.cast(pa.large_string()), "\x00")).as_py():
+                    return True   # any other type, as text (an all-missing column or numbers hold no NUL)
     return False
 
 

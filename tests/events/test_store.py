@@ -324,3 +324,14 @@ def test_a_decision_the_store_cannot_apply_is_refused_with_one_line(tmp_path, le
         store.add_decision(path, left.format(**ids), right.format(**ids), decision)
     assert message in str(info.value) and "\n" not in str(info.value)
     assert store.decisions(path).empty
+
+
+def test_a_batch_whose_text_columns_are_all_missing_or_mixed_imports_and_keeps_a_nul(tmp_path):
+    """The NUL check reads each text column's Arrow buffer; a column with no value at all, or an object column of
+    mixed values (as a copied store gives them), takes the plain way (it failed the copy of the real UCDP file)."""
+    frame = rows([{"date_start": "2016-10-21", "place": "Dibis"}, {"date_start": "2016-10-22", "place": "Daquq"}])
+    frame["target"] = None
+    frame["actor2"] = pd.Series(["a\x00b", 7], dtype=object)
+    summary = store.import_frame(tmp_path / "s.gpkg", frame, file="t.csv", source="table")
+    back = store.load(tmp_path / "s.gpkg").set_index("source_id")
+    assert summary.accepted == 2 and back["target"].isna().all() and back.loc["1", "actor2"] == "a\x00b"
